@@ -1,0 +1,61 @@
+package chat
+
+import "context"
+
+// EventType names what an Event carries.
+type EventType string
+
+// Event types.
+const (
+	EventMessage EventType = "message" // a committed message
+	EventDelta   EventType = "delta"   // a piece of a reply being streamed
+	EventStatus  EventType = "status"  // the session's state changed
+	// EventBarrier carries nothing for clients. A subscriber that receives
+	// its own barrier knows every event it published earlier on that
+	// session has been delivered (per-publisher order); transports use it
+	// to flush before closing connections.
+	EventBarrier EventType = "barrier"
+)
+
+// Event is what the Bus carries between instances for one session.
+type Event struct {
+	Type      EventType `json:"type"`
+	SessionID string    `json:"session_id"`
+	Message   *Message  `json:"message,omitempty"`
+	Delta     *Delta    `json:"delta,omitempty"`
+	Session   *Session  `json:"session,omitempty"`
+	Barrier   string    `json:"barrier,omitempty"` // EventBarrier: the publisher's token
+}
+
+// Delta is a piece of an assistant reply while it streams. Index counts the
+// deltas of one stream from 0, so a client that resumed from a snapshot can
+// skip the deltas the snapshot already contained.
+type Delta struct {
+	StreamID string `json:"stream_id"`
+	ReplyTo  int64  `json:"reply_to"`
+	Index    int    `json:"index"`
+	Text     string `json:"text"`
+	Done     bool   `json:"done"`
+	// Error is set on a Done delta when the reply failed; the text streamed
+	// so far (if any) is stored as an interrupted message.
+	Error string `json:"error,omitempty"`
+}
+
+// Bus fans session events out to every instance.
+//
+// Contract: Publish delivers ev to every current subscriber of ev.SessionID
+// on every instance, at most once, and events from one publisher arrive in
+// the order they were published. The bus keeps no history: anything a
+// subscriber must not miss is in the Repository, and subscribers recover
+// from gaps by reading it (messages carry gap-free seqs). Handlers passed to
+// Subscribe are called one at a time per subscription and must not block
+// for long. Safe for concurrent use.
+type Bus interface {
+	Publish(ctx context.Context, ev Event) error
+	// Subscribe calls fn for every event of sessionID until unsubscribe is
+	// called; after unsubscribe returns, fn is not called again.
+	Subscribe(sessionID string, fn func(Event)) (unsubscribe func(), err error)
+	// Ping reports whether the bus is connected, for readiness.
+	Ping() error
+	Close() error
+}

@@ -1,0 +1,88 @@
+package chat
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func msg(seq int64, sender Sender, content string) Message {
+	return Message{MessageMeta: MessageMeta{Seq: seq, Sender: sender}, Content: content}
+}
+
+func TestBuildTurns(t *testing.T) {
+	tests := []struct {
+		name     string
+		msgs     []Message
+		maxChars int
+		want     []Turn
+	}{
+		{
+			name:     "alternating conversation kept in order",
+			msgs:     []Message{msg(1, SenderUser, "hi"), msg(2, SenderAI, "hello"), msg(3, SenderUser, "how?")},
+			maxChars: 1000,
+			want:     []Turn{{RoleUser, "hi"}, {RoleAssistant, "hello"}, {RoleUser, "how?"}},
+		},
+		{
+			name:     "human admin answers are assistant context, system notices are not",
+			msgs:     []Message{msg(1, SenderUser, "q"), msg(2, SenderSystem, "agent joined"), msg(3, SenderAdmin, "human answer"), msg(4, SenderUser, "q2")},
+			maxChars: 1000,
+			want:     []Turn{{RoleUser, "q"}, {RoleAssistant, "human answer"}, {RoleUser, "q2"}},
+		},
+		{
+			name:     "consecutive user messages merge so roles alternate",
+			msgs:     []Message{msg(1, SenderUser, "a"), msg(2, SenderUser, "b")},
+			maxChars: 1000,
+			want:     []Turn{{RoleUser, "a\n\nb"}},
+		},
+		{
+			name:     "oldest turns dropped to fit the budget, result starts with user",
+			msgs:     []Message{msg(1, SenderUser, strings.Repeat("x", 50)), msg(2, SenderAI, strings.Repeat("y", 50)), msg(3, SenderUser, "last")},
+			maxChars: 60,
+			want:     []Turn{{RoleUser, "last"}},
+		},
+		{
+			name:     "the question is kept whole even over budget",
+			msgs:     []Message{msg(1, SenderUser, strings.Repeat("z", 100))},
+			maxChars: 10,
+			want:     []Turn{{RoleUser, strings.Repeat("z", 100)}},
+		},
+		{
+			name:     "history window starting with an answer drops it",
+			msgs:     []Message{msg(5, SenderAI, "old answer"), msg(6, SenderUser, "new q")},
+			maxChars: 1000,
+			want:     []Turn{{RoleUser, "new q"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := buildTurns(tt.msgs, tt.maxChars); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("buildTurns() = %#v, want %#v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPendingQuestion(t *testing.T) {
+	tests := []struct {
+		name    string
+		msgs    []Message
+		wantSeq int64
+		owed    bool
+	}{
+		{"empty", nil, 0, false},
+		{"unanswered question", []Message{msg(1, SenderUser, "q")}, 1, true},
+		{"answered by the ai", []Message{msg(1, SenderUser, "q"), msg(2, SenderAI, "a")}, 0, false},
+		{"answered by a human", []Message{msg(1, SenderUser, "q"), msg(2, SenderAdmin, "a")}, 0, false},
+		{"system notice does not answer", []Message{msg(1, SenderUser, "q"), msg(2, SenderSystem, "n")}, 1, true},
+		{"newest of two questions", []Message{msg(1, SenderUser, "q"), msg(2, SenderAI, "a"), msg(3, SenderUser, "q2")}, 3, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			seq, owed := pendingQuestion(tt.msgs)
+			if seq != tt.wantSeq || owed != tt.owed {
+				t.Errorf("pendingQuestion() = (%d, %v), want (%d, %v)", seq, owed, tt.wantSeq, tt.owed)
+			}
+		})
+	}
+}

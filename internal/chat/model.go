@@ -1,0 +1,88 @@
+package chat
+
+import "time"
+
+// SessionStatus is the lifecycle state of a session.
+type SessionStatus string
+
+// Session states.
+const (
+	StatusActive SessionStatus = "active"
+	StatusEnded  SessionStatus = "ended"
+)
+
+// Sender says who wrote a message. Clients never choose it: the server sets
+// it from the authenticated actor.
+type Sender string
+
+// Message senders.
+const (
+	SenderUser   Sender = "user"
+	SenderAI     Sender = "ai"
+	SenderAdmin  Sender = "admin"
+	SenderSystem Sender = "system"
+)
+
+// End reasons recorded with an ended session.
+const (
+	EndByUser  = "user"
+	EndByAdmin = "admin"
+	EndByIdle  = "idle"
+)
+
+// Session is one conversation between a user and the assistant (and, later,
+// human admins). Times are UTC with millisecond precision.
+type Session struct {
+	ID        string
+	UserID    string
+	UserName  string
+	ModelID   string // public id of the model answering this session
+	Status    SessionStatus
+	EndReason string // set once Status is StatusEnded
+	LastSeq   int64  // seq of the newest message; 0 for none
+	CreatedAt time.Time
+	UpdatedAt time.Time // time of the last message or state change
+	EndedAt   time.Time // zero while active
+}
+
+// MessageMeta is everything about a message except its content.
+type MessageMeta struct {
+	ID          string
+	SessionID   string
+	Seq         int64  // 1-based, gap-free within the session
+	ClientMsgID string // idempotency key chosen by the author's client; may be empty for ai/system
+	AuthorID    string // user or admin id; empty for ai and system messages
+	Sender      Sender
+	SenderName  string
+	ReplyTo     int64  // ai messages: seq of the newest user message the reply answered
+	ModelID     string // ai messages: the model that wrote it
+	Interrupted bool   // ai messages: generation stopped before the model finished
+	TokensIn    int    // ai messages: prompt tokens as reported by the provider
+	TokensOut   int    // ai messages: completion tokens as reported by the provider
+	CreatedAt   time.Time
+}
+
+// Message is a message with its plaintext content, as the domain and its
+// clients see it.
+type Message struct {
+	MessageMeta
+	Content string
+}
+
+// SealedMessage is a message as a Repository stores it: content encrypted by
+// a Sealer before it reaches any adapter.
+type SealedMessage struct {
+	MessageMeta
+	Sealed []byte
+}
+
+// Actor is an authenticated caller.
+type Actor struct {
+	ID    string
+	Name  string
+	Admin bool
+}
+
+// Millis truncates t to the precision every Repository keeps (milliseconds,
+// UTC), so values compare equal after a round trip through storage.
+func Millis(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }

@@ -1,0 +1,351 @@
+package chat
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// Limits on what a client may send, enforced here so every transport gets
+// the same answer.
+const (
+	MaxClientMsgIDLen = 128
+	MaxContentBytes   = 32 << 10
+)
+
+// Config is what a Service is built from. Repo, Sealer, Bus and at least one
+// Model are required.
+type Config struct {
+	Repo         Repository
+	Sealer       Sealer
+	Bus          Bus
+	Models       []Model
+	DefaultModel string // public model id; "" means Models[0]
+	History      HistoryBudget
+	Logger       *slog.Logger
+	Now          func() time.Time // for tests; defaults to time.Now
+}
+
+// Service is the chat domain's entry point for transports: it validates and
+// stores messages, publishes committed events, and runs the assistant.
+type Service struct {
+	repo    Repository
+	sealer  Sealer
+	bus     Bus
+	models  map[string]Model
+	ordered []Model
+	def     string
+	history HistoryBudget
+	log     *slog.Logger
+	now     func() time.Time
+	asst    *assistant
+}
+
+// NewService checks cfg and builds a Service.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Repo == nil || cfg.Sealer == nil || cfg.Bus == nil {
+		return nil, errors.New("chat: repository, sealer and bus are required")
+	}
+	if len(cfg.Models) == 0 {
+		return nil, errors.New("chat: at least one model is required")
+	}
+	s := &Service{
+		repo:    cfg.Repo,
+		sealer:  cfg.Sealer,
+		bus:     cfg.Bus,
+		models:  make(map[string]Model, len(cfg.Models)),
+		ordered: cfg.Models,
+		def:     cfg.DefaultModel,
+		history: cfg.History,
+		log:     cfg.Logger,
+		now:     cfg.Now,
+	}
+	for _, m := range cfg.Models {
+		if m.ID == "" || m.Provider == nil {
+			return nil, fmt.Errorf("chat: model %q needs an id and a provider", m.ID)
+		}
+		if _, dup := s.models[m.ID]; dup {
+			return nil, fmt.Errorf("chat: model id %q configured twice", m.ID)
+		}
+		s.models[m.ID] = m
+	}
+	if s.def == "" {
+		s.def = cfg.Models[0].ID
+	}
+	if _, ok := s.models[s.def]; !ok {
+		return nil, fmt.Errorf("chat: default model %q is not configured (configured: %v)", s.def, s.modelIDs())
+	}
+	if s.history.MaxMessages <= 0 {
+		s.history.MaxMessages = 50
+	}
+	if s.history.MaxChars <= 0 {
+		s.history.MaxChars = 24000
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.asst = newAssistant(s)
+	return s, nil
+}
+
+func (s *Service) modelIDs() []string {
+	ids := make([]string, 0, len(s.ordered))
+	for _, m := range s.ordered {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+// ModelInfo is the public description of a model.
+type ModelInfo struct {
+	ID   string
+	Name string
+}
+
+// Models lists the models users can pick, in configured order.
+func (s *Service) Models() []ModelInfo {
+	out := make([]ModelInfo, 0, len(s.ordered))
+	for _, m := range s.ordered {
+		out = append(out, ModelInfo{ID: m.ID, Name: m.Name})
+	}
+	return out
+}
+
+// DefaultModel is the id of the model new sessions use unless they pick one.
+func (s *Service) DefaultModel() string { return s.def }
+
+// UserMessage is a message a user sends.
+type UserMessage struct {
+	SessionID   string // "" starts a new session
+	ClientMsgID string // required idempotency key
+	Content     string
+	ModelID     string // optional: pick the session's model
+}
+
+// Sent is the outcome of Send.
+type Sent struct {
+	Message   Message
+	Session   Session
+	Duplicate bool // the ClientMsgID was seen before; Message is the original
+}
+
+// Send stores a user's message (starting a session when SessionID is empty),
+// publishes it, and makes sure the assistant answers it. The message is
+// durable when Send returns without error; a repeated ClientMsgID returns the
+// original message and stores nothing new.
+func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, error) {
+	if err := validateUserMessage(in); err != nil {
+		return Sent{}, err
+	}
+	if s.asst.isDraining() {
+		return Sent{}, ErrDraining
+	}
+	now := Millis(s.now())
+	msg := Message{
+		MessageMeta: MessageMeta{
+			ID:          newID(),
+			SessionID:   in.SessionID,
+			ClientMsgID: in.ClientMsgID,
+			AuthorID:    actor.ID,
+			Sender:      SenderUser,
+			SenderName:  actor.Name,
+			CreatedAt:   now,
+		},
+		Content: in.Content,
+	}
+	var res AppendResult
+	if in.SessionID == "" {
+		modelID := in.ModelID
+		if modelID == "" {
+			modelID = s.def
+		}
+		if _, ok := s.models[modelID]; !ok {
+			return Sent{}, fmt.Errorf("%w: unknown model %q", ErrInvalid, modelID)
+		}
+		msg.SessionID = newID()
+		sealed, err := s.seal(msg)
+		if err != nil {
+			return Sent{}, err
+		}
+		sess := Session{
+			ID: msg.SessionID, UserID: actor.ID, UserName: actor.Name, ModelID: modelID,
+			Status: StatusActive, CreatedAt: now, UpdatedAt: now,
+		}
+		if res, err = s.repo.StartSession(ctx, sess, sealed); err != nil {
+			return Sent{}, fmt.Errorf("start session: %w", err)
+		}
+	} else {
+		sess, err := s.Session(ctx, actor, in.SessionID)
+		if err != nil {
+			return Sent{}, err
+		}
+		if in.ModelID != "" && in.ModelID != sess.ModelID {
+			if _, err := s.SelectModel(ctx, actor, sess.ID, in.ModelID); err != nil {
+				return Sent{}, err
+			}
+		}
+		sealed, err := s.seal(msg)
+		if err != nil {
+			return Sent{}, err
+		}
+		if res, err = s.repo.AppendMessage(ctx, sealed); err != nil {
+			return Sent{}, fmt.Errorf("append message: %w", err)
+		}
+	}
+	stored, err := s.open(res.Message)
+	if err != nil {
+		return Sent{}, err
+	}
+	if res.Session.UserID != actor.ID {
+		// Idempotency keys include the author, so a duplicate is always the
+		// actor's own message; this guard keeps it so if that ever changes.
+		return Sent{}, ErrNotFound
+	}
+	if !res.Duplicate {
+		s.publish(Event{Type: EventMessage, SessionID: stored.SessionID, Message: &stored})
+	}
+	// Also on a duplicate: a retry after a failed reply asks again, and the
+	// assistant only answers a question that is still owed.
+	s.asst.kick(stored.SessionID)
+	return Sent{Message: stored, Session: res.Session, Duplicate: res.Duplicate}, nil
+}
+
+func validateUserMessage(in UserMessage) error {
+	switch {
+	case in.ClientMsgID == "":
+		return fmt.Errorf("%w: client_msg_id is required", ErrInvalid)
+	case len(in.ClientMsgID) > MaxClientMsgIDLen:
+		return fmt.Errorf("%w: client_msg_id longer than %d bytes", ErrInvalid, MaxClientMsgIDLen)
+	case blank(in.Content):
+		return fmt.Errorf("%w: content is empty", ErrInvalid)
+	case len(in.Content) > MaxContentBytes:
+		return fmt.Errorf("%w: content longer than %d bytes", ErrTooLarge, MaxContentBytes)
+	case !utf8.ValidString(in.Content) || !utf8.ValidString(in.ClientMsgID):
+		return fmt.Errorf("%w: text is not valid UTF-8", ErrInvalid)
+	case containsNUL(in.Content) || containsNUL(in.ClientMsgID) || containsNUL(in.SessionID):
+		return fmt.Errorf("%w: text contains a NUL byte", ErrInvalid)
+	}
+	return nil
+}
+
+func containsNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Session returns a session the actor may see: their own. Anyone else's is
+// reported as ErrNotFound so ids cannot be probed.
+func (s *Service) Session(ctx context.Context, actor Actor, id string) (Session, error) {
+	sess, err := s.repo.GetSession(ctx, id)
+	if err != nil {
+		return Session{}, err
+	}
+	if sess.UserID != actor.ID {
+		return Session{}, fmt.Errorf("session %s: %w", id, ErrNotFound)
+	}
+	return sess, nil
+}
+
+// Messages returns up to limit messages of a session with seq > afterSeq.
+func (s *Service) Messages(ctx context.Context, actor Actor, sessionID string, afterSeq int64, limit int) ([]Message, error) {
+	if _, err := s.Session(ctx, actor, sessionID); err != nil {
+		return nil, err
+	}
+	sms, err := s.repo.ListMessages(ctx, sessionID, afterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list messages: %w", err)
+	}
+	return s.openAll(sms)
+}
+
+// Sessions lists the actor's own sessions, newest first.
+func (s *Service) Sessions(ctx context.Context, actor Actor, cursor string, limit int) (SessionPage, error) {
+	page, err := s.repo.ListSessions(ctx, SessionQuery{UserID: actor.ID, Cursor: cursor, Limit: limit})
+	if err != nil {
+		return SessionPage{}, fmt.Errorf("list sessions: %w", err)
+	}
+	return page, nil
+}
+
+// SelectModel changes the model answering a session from its next reply on.
+func (s *Service) SelectModel(ctx context.Context, actor Actor, sessionID, modelID string) (Session, error) {
+	if _, ok := s.models[modelID]; !ok {
+		return Session{}, fmt.Errorf("%w: unknown model %q", ErrInvalid, modelID)
+	}
+	if _, err := s.Session(ctx, actor, sessionID); err != nil {
+		return Session{}, err
+	}
+	sess, err := s.repo.SetSessionModel(ctx, sessionID, modelID, Millis(s.now()))
+	if err != nil {
+		return Session{}, fmt.Errorf("select model: %w", err)
+	}
+	s.publish(Event{Type: EventStatus, SessionID: sessionID, Session: &sess})
+	return sess, nil
+}
+
+// EndSession ends one of the actor's sessions. A reply being generated is
+// stopped first and its partial text stored, so nothing streamed is lost.
+func (s *Service) EndSession(ctx context.Context, actor Actor, sessionID string) (Session, error) {
+	if _, err := s.Session(ctx, actor, sessionID); err != nil {
+		return Session{}, err
+	}
+	if err := s.asst.stop(ctx, sessionID); err != nil {
+		return Session{}, err
+	}
+	sess, changed, err := s.repo.EndSession(ctx, sessionID, EndByUser, Millis(s.now()))
+	if err != nil {
+		return Session{}, fmt.Errorf("end session: %w", err)
+	}
+	if changed {
+		s.publish(Event{Type: EventStatus, SessionID: sessionID, Session: &sess})
+	}
+	return sess, nil
+}
+
+// Snapshot returns the reply currently streaming in a session on this
+// instance, if any, so a resuming client sees the text generated so far.
+func (s *Service) Snapshot(sessionID string) (StreamSnapshot, bool) {
+	return s.asst.snapshot(sessionID)
+}
+
+// Drain stops accepting new messages and waits for replies in progress to
+// finish and be stored. When ctx ends first, the remaining replies are
+// cancelled and their partial text stored as interrupted.
+func (s *Service) Drain(ctx context.Context) error { return s.asst.drain(ctx) }
+
+// Busy reports how many replies are being generated on this instance.
+func (s *Service) Busy() int { return s.asst.busy() }
+
+// publish announces a committed change. The bus is at most once, so a failure
+// is logged, not returned: the change is stored, and clients catch up from
+// storage by seq.
+func (s *Service) publish(ev Event) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.bus.Publish(ctx, ev); err != nil {
+		s.log.Warn("publish event failed; clients will catch up from storage",
+			"session_id", ev.SessionID, "type", ev.Type, "err", err)
+	}
+}
+
+// newID returns a time-ordered unique id (UUIDv7).
+func newID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		// Only when the system's random source fails; a v4 id is as unique.
+		return uuid.NewString()
+	}
+	return id.String()
+}
