@@ -1,0 +1,93 @@
+// Package metrics defines Chatbox's Prometheus metrics. Names come from the
+// deployment guide and are promises to operators (dashboards, the HPA); see
+// README.md in this directory. Nothing is registered globally: main builds a
+// registry and passes it to New.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds every collector Chatbox updates.
+type Metrics struct {
+	WebSocketConnections prometheus.Gauge
+	ActiveSessions       prometheus.Gauge
+	MessagesReceived     *prometheus.CounterVec // by frame type
+	MessagesSent         *prometheus.CounterVec // by frame type
+	LLMRequests          *prometheus.CounterVec // by provider, model
+	LLMLatency           *prometheus.HistogramVec
+	LLMFirstToken        *prometheus.HistogramVec
+	LLMErrors            *prometheus.CounterVec
+	LLMTokens            *prometheus.CounterVec // by provider, model, direction
+	SessionsCreated      prometheus.Counter
+	SessionsEnded        *prometheus.CounterVec // by reason
+	SlowConsumers        prometheus.Counter
+}
+
+// New creates the collectors and registers them, together with the Go runtime
+// and process collectors (process_resident_memory_bytes feeds the load
+// harness), on reg.
+func New(reg prometheus.Registerer) *Metrics {
+	llm := []string{"provider", "model"}
+	m := &Metrics{
+		WebSocketConnections: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "chatbox_websocket_connections_total",
+			Help: "WebSocket connections currently open on this instance.",
+		}),
+		ActiveSessions: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "chatbox_active_sessions_total",
+			Help: "Sessions with at least one WebSocket connection on this instance.",
+		}),
+		MessagesReceived: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_messages_received_total",
+			Help: "WebSocket frames received from clients, by frame type.",
+		}, []string{"type"}),
+		MessagesSent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_messages_sent_total",
+			Help: "WebSocket frames sent to clients, by frame type.",
+		}, []string{"type"}),
+		LLMRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_llm_requests_total",
+			Help: "Completion requests sent to LLM providers.",
+		}, llm),
+		LLMLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "chatbox_llm_latency_seconds",
+			Help:    "Duration of a whole streamed completion, request to last token.",
+			Buckets: []float64{0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120},
+		}, llm),
+		LLMFirstToken: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "chatbox_llm_first_token_seconds",
+			Help:    "Time from sending a completion request to its first streamed token.",
+			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15},
+		}, llm),
+		LLMErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_llm_errors_total",
+			Help: "Completion requests that failed (including mid-stream failures).",
+		}, llm),
+		LLMTokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_llm_tokens_total",
+			Help: "Tokens reported by providers' usage fields, by direction (input or output).",
+		}, []string{"provider", "model", "direction"}),
+		SessionsCreated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbox_sessions_created_total",
+			Help: "Chat sessions created.",
+		}),
+		SessionsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_sessions_ended_total",
+			Help: "Chat sessions ended, by reason (user, admin, idle).",
+		}, []string{"reason"}),
+		SlowConsumers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbox_websocket_slow_consumers_total",
+			Help: "Connections closed because they did not read fast enough (clients resume by seq).",
+		}),
+	}
+	reg.MustRegister(
+		m.WebSocketConnections, m.ActiveSessions, m.MessagesReceived, m.MessagesSent,
+		m.LLMRequests, m.LLMLatency, m.LLMFirstToken, m.LLMErrors, m.LLMTokens,
+		m.SessionsCreated, m.SessionsEnded, m.SlowConsumers,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
