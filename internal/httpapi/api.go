@@ -1,0 +1,59 @@
+// Package httpapi serves Chatbox's HTTP surface: health and readiness
+// probes, Prometheus metrics, the REST API for a user's sessions, and the
+// WebSocket endpoint, all under the configured path prefix.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/chatboxhq/chatbox/internal/auth"
+	"github.com/chatboxhq/chatbox/internal/chat"
+)
+
+// TokenVerifier checks a bearer token and returns its claims.
+type TokenVerifier interface {
+	Verify(token string) (auth.Claims, error)
+}
+
+// Check is one readiness condition; Fn returns nil when it holds.
+type Check struct {
+	Name string
+	Fn   func(ctx context.Context) error
+}
+
+// Options are the handler's dependencies.
+type Options struct {
+	Prefix      string // e.g. "/chat"
+	Service     *chat.Service
+	Verifier    TokenVerifier
+	WebSocket   http.Handler
+	Metrics     http.Handler
+	ReadyChecks []Check
+	Draining    func() bool
+	CORSOrigins []string
+	Logger      *slog.Logger
+}
+
+// New returns the service's root handler.
+func New(o Options) http.Handler {
+	a := &api{o: o}
+	mux := http.NewServeMux()
+	p := o.Prefix
+	mux.HandleFunc("GET "+p+"/healthz", a.healthz)
+	mux.HandleFunc("GET "+p+"/readyz", a.readyz)
+	mux.Handle("GET /metrics", o.Metrics)
+	mux.Handle("GET "+p+"/ws", o.WebSocket)
+	mux.Handle("GET "+p+"/sessions", a.authed(a.listSessions))
+	mux.Handle("GET "+p+"/sessions/{id}/messages", a.authed(a.listMessages))
+	mux.Handle("POST "+p+"/sessions/{id}/end", a.authed(a.endSession))
+	mux.HandleFunc(p+"/", a.notFound)
+	var h http.Handler = mux
+	h = withCORS(h, o.CORSOrigins, o.Logger)
+	h = withRecover(h, o.Logger)
+	h = withAccessLog(h, o.Logger)
+	return h
+}
+
+type api struct{ o Options }

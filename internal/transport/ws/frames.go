@@ -1,0 +1,125 @@
+package ws
+
+import (
+	"github.com/chatboxhq/chatbox/internal/chat"
+	"github.com/chatboxhq/chatbox/internal/wire"
+)
+
+// ProtocolVersion is the version of the WebSocket protocol in docs/protocol.md.
+const ProtocolVersion = 1
+
+// inbound is every field any client frame may carry; Type selects which
+// matter. Unknown fields are ignored so clients can be newer than servers.
+type inbound struct {
+	Type        string `json:"type"`
+	SessionID   string `json:"session_id"`
+	ClientMsgID string `json:"client_msg_id"`
+	Content     string `json:"content"`
+	ModelID     string `json:"model_id"`
+	LastSeq     *int64 `json:"last_seq"`
+}
+
+// Client frame types.
+const (
+	typeUserMessage = "user_message"
+	typeResume      = "resume"
+	typePing        = "ping"
+	typeEndSession  = "end_session"
+	typeModelSelect = "model_select"
+)
+
+// Server frame types.
+const (
+	typeConnectionStatus = "connection_status"
+	typeMessage          = "message"
+	typeAIResponse       = "ai_response"
+	typeSessionStatus    = "session_status"
+	typePong             = "pong"
+	typeError            = "error"
+	typeResumed          = "resumed"
+)
+
+type modelFrame struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type connectionStatusFrame struct {
+	Type         string       `json:"type"`
+	Protocol     int          `json:"protocol"`
+	UserID       string       `json:"user_id"`
+	Models       []modelFrame `json:"models"`
+	DefaultModel string       `json:"default_model"`
+}
+
+// messageFrame is a stored message; the sender's own message comes back as
+// its acknowledgement.
+type messageFrame struct {
+	Type string `json:"type"`
+	wire.Message
+}
+
+func newMessageFrame(m chat.Message) messageFrame {
+	return messageFrame{Type: typeMessage, Message: wire.FromMessage(m)}
+}
+
+type aiResponseFrame struct {
+	Type      string `json:"type"`
+	SessionID string `json:"session_id"`
+	ReplyTo   int64  `json:"reply_to"`
+	StreamID  string `json:"stream_id"`
+	Delta     string `json:"delta"`
+	Done      bool   `json:"done"`
+}
+
+// sessionStatusFrame announces a change of a session's state.
+type sessionStatusFrame struct {
+	Type string `json:"type"`
+	wire.Session
+}
+
+func newSessionStatusFrame(s chat.Session) sessionStatusFrame {
+	return sessionStatusFrame{Type: typeSessionStatus, Session: wire.FromSession(s)}
+}
+
+// resumedFrame tells a client that replay is complete and live delivery
+// follows, so it can show the conversation as up to date.
+type resumedFrame struct {
+	Type      string `json:"type"`
+	SessionID string `json:"session_id"`
+	LastSeq   int64  `json:"last_seq"`
+	Streaming bool   `json:"streaming"`
+}
+
+type pongFrame struct {
+	Type string `json:"type"`
+}
+
+type errorFrame struct {
+	Type         string `json:"type"`
+	Code         string `json:"code"`
+	Message      string `json:"message"`
+	Recoverable  bool   `json:"recoverable"`
+	RetryAfterMS int64  `json:"retry_after_ms,omitempty"`
+	Ref          string `json:"ref,omitempty"`
+	SessionID    string `json:"session_id,omitempty"`
+}
+
+// Error codes sent in error frames (docs/protocol.md lists them).
+const (
+	codeInvalidMessage = "invalid_message"
+	codeUnknownType    = "unknown_type"
+	codeTooLarge       = "too_large"
+	codeRateLimited    = "rate_limited"
+	codeNotFound       = "not_found"
+	codeForbidden      = "forbidden"
+	codeSessionEnded   = "session_ended"
+	codeLLMUnavailable = "llm_unavailable"
+	codeUnavailable    = "unavailable"
+	codeInternal       = "internal"
+)
+
+// Close codes beyond RFC 6455's, in the private range.
+const (
+	closeTokenExpired = 4001
+)
