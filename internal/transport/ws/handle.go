@@ -15,18 +15,9 @@ import (
 // handle processes one client frame. Errors go to this connection only,
 // and the connection stays open: bad input costs the client nothing else.
 func (c *conn) handle(kind int, data []byte) {
-	if kind != websocket.TextMessage {
-		c.fail(codeInvalidMessage, "frames must be JSON text frames", "")
-		return
-	}
-	if !utf8.Valid(data) {
-		c.fail(codeInvalidMessage, "frame is not valid UTF-8", "")
-		return
-	}
-	var in inbound
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&in); err != nil || dec.More() {
-		c.fail(codeInvalidMessage, "frame must be one JSON object", "")
+	in, problem := decodeFrame(kind, data)
+	if problem != "" {
+		c.fail(codeInvalidMessage, problem, "")
 		return
 	}
 	c.srv.metrics.MessagesReceived.WithLabelValues(receivedLabel(in.Type)).Inc()
@@ -46,6 +37,25 @@ func (c *conn) handle(kind int, data []byte) {
 	default:
 		c.fail(codeUnknownType, "unknown frame type", "")
 	}
+}
+
+// decodeFrame parses one client frame, or says what is wrong with it. It
+// sees untrusted bytes first, so it is fuzzed (FuzzDecodeFrame).
+func decodeFrame(kind int, data []byte) (inbound, string) {
+	var in inbound
+	if kind != websocket.TextMessage {
+		return in, "frames must be JSON text frames"
+	}
+	// encoding/json would silently replace invalid UTF-8 with U+FFFD;
+	// refuse it instead of storing something the user did not send.
+	if !utf8.Valid(data) {
+		return in, "frame is not valid UTF-8"
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&in); err != nil || dec.More() {
+		return inbound{}, "frame must be one JSON object with fields of the documented types"
+	}
+	return in, ""
 }
 
 // receivedLabel bounds the metric's label values to the known types.
