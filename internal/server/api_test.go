@@ -37,7 +37,9 @@ func TestSessionsAPI(t *testing.T) {
 
 	t.Run("bad parameters are 400 with a JSON error", func(t *testing.T) {
 		for _, q := range []string{"/sessions?limit=0", "/sessions?limit=abc", "/sessions?cursor=not-a-cursor", "/sessions/" + ids[0] + "/messages?after_seq=-1"} {
-			var body struct{ Error struct{ Code, Message string } }
+			var body struct {
+				Error struct{ Code, Message string }
+			}
 			if code := getJSON(t, srv.baseURL+q, tok, &body); code != http.StatusBadRequest || body.Error.Code == "" {
 				t.Errorf("GET %s: %d %+v, want 400 with an error code", q, code, body)
 			}
