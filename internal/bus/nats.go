@@ -177,11 +177,9 @@ func (b *Bus) Publish(ctx context.Context, ev chat.Event) error {
 // as at-most-once delivery allows.
 //
 // After unsubscribe returns, fn is not running and is never called again;
-// unsubscribe waits for a call in progress on another goroutine to finish.
-// fn may call unsubscribe itself, which then returns without waiting.
-// Calling unsubscribe more than once is harmless. Because unsubscribe
-// waits, two handlers must not each unsubscribe the other's subscription:
-// each would wait for the other forever.
+// unsubscribe waits for a call in progress to finish, so it must not be
+// called from fn (nor from another handler that fn could be waiting on).
+// Calling unsubscribe more than once is harmless.
 func (b *Bus) Subscribe(sessionID string, fn func(chat.Event)) (unsubscribe func(), err error) {
 	if err := b.usable(); err != nil {
 		return nil, err

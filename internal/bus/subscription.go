@@ -29,15 +29,6 @@ type subscription struct {
 	// set done and then acquired mu no call can be running or start.
 	mu   sync.Mutex
 	done atomic.Bool
-	// runner is the id of the goroutine inside fn, 0 when fn is not
-	// running; it lets stop notice it is being called from fn itself.
-	runner atomic.Uint64
-	// deliverer is the id of the goroutine nats.go delivers on, read at
-	// the first delivery (guarded by mu). nats.go runs an async
-	// subscription's callbacks on one goroutine for its whole life
-	// (TestDeliveryGoroutineIsStable pins this), and reading the id costs
-	// a stack trace, a few microseconds, too much to pay per event.
-	deliverer uint64
 }
 
 // deliver is the NATS callback. Undecodable messages are logged and
@@ -62,22 +53,12 @@ func (s *subscription) deliver(m *nats.Msg) {
 	if s.done.Load() {
 		return
 	}
-	if s.deliverer == 0 {
-		s.deliverer = goid()
-	}
-	s.runner.Store(s.deliverer)
-	defer s.runner.Store(0)
 	s.fn(ev)
 }
 
 // stop ends the subscription. When it returns, fn is not running and will
-// never be called again, with one exception that cannot be avoided: when
-// fn itself calls stop (a handler unsubscribing on, say, a session-ended
-// event), stop returns at once, since waiting for fn would wait for
-// itself; fn is not called again after that call returns either.
-//
-// Calling stop more than once, concurrently or not, is safe, and every
-// call gives the same guarantee.
+// never be called again. It must not be called from fn, which it would wait
+// for. Calling stop more than once, concurrently or not, is safe.
 func (s *subscription) stop() {
 	if !s.done.Swap(true) {
 		// Unsubscribing first discards messages NATS has queued for us;
@@ -88,22 +69,9 @@ func (s *subscription) stop() {
 				"subject", s.ns.Subject, "err", err)
 		}
 	}
-	s.waitIdle()
-}
-
-// waitIdle returns once no call to fn is running, unless it is called from
-// inside fn.
-func (s *subscription) waitIdle() {
 	// deliver holds mu for the whole of fn and checks done under it, and
-	// done is already set, so acquiring mu means no call is running and
-	// none will start. The common case, fn idle, needs no goroutine id.
-	if s.mu.TryLock() {
-		s.mu.Unlock()
-		return
-	}
-	if id := goid(); id != 0 && s.runner.Load() == id {
-		return
-	}
+	// done is set, so acquiring mu means no call is running and none will
+	// start.
 	//lint:ignore SA2001 the empty critical section is the point: it waits for fn.
 	s.mu.Lock()
 	s.mu.Unlock()

@@ -53,7 +53,8 @@ type Delta struct {
 type Bus interface {
 	Publish(ctx context.Context, ev Event) error
 	// Subscribe calls fn for every event of sessionID until unsubscribe is
-	// called; after unsubscribe returns, fn is not called again.
+	// called; after unsubscribe returns, fn is not running and is not called
+	// again. unsubscribe waits for a running fn, so fn must not call it.
 	Subscribe(sessionID string, fn func(Event)) (unsubscribe func(), err error)
 	// Ping reports whether the bus is connected, for readiness.
 	Ping() error
