@@ -26,6 +26,13 @@ type wireEvent struct {
 	Delta     *wireDelta   `json:"delta,omitempty"`
 	Session   *wireSession `json:"session,omitempty"`
 	Barrier   string       `json:"barrier,omitempty"`
+	Feed      string       `json:"feed,omitempty"`
+	Typing    *wireTyping  `json:"typing,omitempty"`
+}
+
+type wireTyping struct {
+	Sender string `json:"sender"`
+	Name   string `json:"name"`
 }
 
 type wireMessage struct {
@@ -65,12 +72,22 @@ type wireSession struct {
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
 	EndedAt   time.Time `json:"ended_at,omitzero"`
+
+	Owner           string    `json:"owner,omitempty"`
+	AdminID         string    `json:"admin_id,omitempty"`
+	AdminName       string    `json:"admin_name,omitempty"`
+	Epoch           int64     `json:"epoch,omitempty"`
+	HelpRequestedAt time.Time `json:"help_requested_at,omitzero"`
+	AdminAssisted   bool      `json:"admin_assisted,omitempty"`
 }
 
 // encodeEvent returns the wire form of ev. Times keep nanoseconds and their
 // offset (RFC 3339); the domain only uses UTC milliseconds anyway.
 func encodeEvent(ev chat.Event) ([]byte, error) {
-	w := wireEvent{Version: wireVersion, Type: string(ev.Type), SessionID: ev.SessionID, Barrier: ev.Barrier}
+	w := wireEvent{Version: wireVersion, Type: string(ev.Type), SessionID: ev.SessionID, Barrier: ev.Barrier, Feed: ev.Feed}
+	if t := ev.Typing; t != nil {
+		w.Typing = &wireTyping{Sender: string(t.Sender), Name: t.Name}
+	}
 	if m := ev.Message; m != nil {
 		w.Message = &wireMessage{
 			ID: m.ID, SessionID: m.SessionID, Seq: m.Seq, ClientMsgID: m.ClientMsgID,
@@ -90,6 +107,8 @@ func encodeEvent(ev chat.Event) ([]byte, error) {
 			ID: s.ID, UserID: s.UserID, UserName: s.UserName, ModelID: s.ModelID,
 			Status: string(s.Status), EndReason: s.EndReason, LastSeq: s.LastSeq,
 			CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EndedAt: s.EndedAt,
+			Owner: string(s.Owner), AdminID: s.AdminID, AdminName: s.AdminName, Epoch: s.Epoch,
+			HelpRequestedAt: s.HelpRequestedAt, AdminAssisted: s.AdminAssisted,
 		}
 	}
 	data, err := json.Marshal(w)
@@ -117,7 +136,10 @@ func decodeEvent(data []byte) (chat.Event, error) {
 		return chat.Event{}, fmt.Errorf("bus: decode event: %w", err)
 	}
 
-	ev := chat.Event{Type: chat.EventType(w.Type), SessionID: w.SessionID, Barrier: w.Barrier}
+	ev := chat.Event{Type: chat.EventType(w.Type), SessionID: w.SessionID, Barrier: w.Barrier, Feed: w.Feed}
+	if t := w.Typing; t != nil {
+		ev.Typing = &chat.Typing{Sender: chat.Sender(t.Sender), Name: t.Name}
+	}
 	if m := w.Message; m != nil {
 		ev.Message = &chat.Message{
 			MessageMeta: chat.MessageMeta{
@@ -139,6 +161,8 @@ func decodeEvent(data []byte) (chat.Event, error) {
 			ID: s.ID, UserID: s.UserID, UserName: s.UserName, ModelID: s.ModelID,
 			Status: chat.SessionStatus(s.Status), EndReason: s.EndReason, LastSeq: s.LastSeq,
 			CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EndedAt: s.EndedAt,
+			Owner: chat.Owner(s.Owner), AdminID: s.AdminID, AdminName: s.AdminName, Epoch: s.Epoch,
+			HelpRequestedAt: s.HelpRequestedAt, AdminAssisted: s.AdminAssisted,
 		}
 	}
 	return ev, nil

@@ -42,13 +42,17 @@ func TestCodecRoundTripsEveryField(t *testing.T) {
 	var msg chat.Message
 	var d chat.Delta
 	var sess chat.Session
-	for _, p := range []any{&msg, &d, &sess} {
+	var typing chat.Typing
+	for _, p := range []any{&msg, &d, &sess, &typing} {
 		fill(t, reflect.ValueOf(p).Elem(), &n)
 	}
 	for _, ev := range []chat.Event{
 		{Type: chat.EventMessage, SessionID: "s1", Message: &msg},
 		{Type: chat.EventDelta, SessionID: "s1", Delta: &d},
 		{Type: chat.EventStatus, SessionID: "s1", Session: &sess},
+		{Type: chat.EventTyping, SessionID: "s1", Typing: &typing},
+		{Type: chat.EventFeed, SessionID: chat.AdminFeed, Feed: chat.FeedHelpRequested, Session: &sess},
+		{Type: chat.EventBarrier, SessionID: "s1", Barrier: "token"},
 		{Type: "future-type", SessionID: "s1"},
 	} {
 		data, err := encodeEvent(ev)

@@ -98,11 +98,25 @@ func (a *assistant) loop(ctx context.Context, sessionID string, r *run) {
 // unanswered, streaming deltas on the bus and storing the result.
 func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error {
 	svc := a.svc
+	// Follow the session before reading it: a takeover or an end committed
+	// after the read below arrives on the bus and stops this reply, on
+	// whichever instance generates it.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	unsubscribe, err := svc.bus.Subscribe(sessionID, func(ev Event) {
+		if ev.Type == EventStatus && ev.Session != nil && !answerable(*ev.Session) {
+			stop(errHandedOver)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("follow session: %w", err)
+	}
+	defer unsubscribe()
 	sess, err := svc.repo.GetSession(ctx, sessionID)
 	if err != nil {
 		return fmt.Errorf("load session: %w", err)
 	}
-	if sess.Status != StatusActive {
+	if !answerable(sess) {
 		return nil
 	}
 	after := max(sess.LastSeq-int64(svc.history.MaxMessages), 0)
@@ -154,7 +168,8 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 	}
 
 	done := Delta{StreamID: streamID, ReplyTo: replyTo, Index: -1, Done: true}
-	if genErr != nil {
+	handedOver := errors.Is(context.Cause(ctx), errHandedOver)
+	if genErr != nil && !handedOver {
 		done.Error = "The assistant could not finish this reply. Please try again."
 		if errors.Is(genErr, context.Canceled) {
 			done.Error = "The reply was stopped."
@@ -177,6 +192,16 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 		svc.publish(Event{Type: EventMessage, SessionID: sessionID, Message: stored})
 	}
 	return nil
+}
+
+// errHandedOver stops a reply because a human took the session over or it
+// ended: the reply is cut and stored as interrupted, with no error for the
+// user.
+var errHandedOver = errors.New("session handed over or ended")
+
+// answerable reports whether the assistant may answer the session now.
+func answerable(s Session) bool {
+	return s.Status == StatusActive && s.Owner != OwnerHuman
 }
 
 // store persists a reply. It outlives the run's cancellation: a reply stopped

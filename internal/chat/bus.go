@@ -15,6 +15,24 @@ const (
 	// session has been delivered (per-publisher order); transports use it
 	// to flush before closing connections.
 	EventBarrier EventType = "barrier"
+	// EventTyping is ephemeral: someone is typing in the session.
+	EventTyping EventType = "typing"
+	// EventFeed is published on the AdminFeed topic, never on a session:
+	// a session changed in a way the admin console lists (Feed says how).
+	EventFeed EventType = "feed"
+)
+
+// AdminFeed is the topic (used in place of a session id) of the admin
+// feed: session events every admin console follows live. Session ids are
+// UUIDs, so it cannot collide with one.
+const AdminFeed = "admin-feed"
+
+// Feed kinds: what happened to the session of an EventFeed.
+const (
+	FeedSessionCreated = "session_created"
+	FeedHelpRequested  = "help_requested"
+	FeedOwnerChanged   = "owner_changed"
+	FeedSessionEnded   = "session_ended"
 )
 
 // Event is what the Bus carries between instances for one session.
@@ -25,6 +43,14 @@ type Event struct {
 	Delta     *Delta    `json:"delta,omitempty"`
 	Session   *Session  `json:"session,omitempty"`
 	Barrier   string    `json:"barrier,omitempty"` // EventBarrier: the publisher's token
+	Feed      string    `json:"feed,omitempty"`    // EventFeed: one of the Feed kinds
+	Typing    *Typing   `json:"typing,omitempty"`  // EventTyping
+}
+
+// Typing says who is typing.
+type Typing struct {
+	Sender Sender `json:"sender"`
+	Name   string `json:"name"`
 }
 
 // Delta is a piece of an assistant reply while it streams. Index counts the

@@ -12,6 +12,10 @@ var (
 	ErrSessionEnded = errors.New("session ended")
 	// ErrInvalid: the request is malformed (empty content, unknown model...).
 	ErrInvalid = errors.New("invalid request")
+	// ErrConflict: another change won the race (e.g. a concurrent takeover).
+	ErrConflict = errors.New("conflict")
+	// ErrForbidden: the actor lacks the role the operation needs.
+	ErrForbidden = errors.New("forbidden")
 	// ErrTooLarge: the content exceeds MaxContentBytes.
 	ErrTooLarge = errors.New("content too large")
 	// ErrUnavailable: no model could answer.

@@ -11,6 +11,16 @@ const (
 	StatusEnded  SessionStatus = "ended"
 )
 
+// Owner says who answers a session's user: the assistant, or a human admin
+// who took the session over.
+type Owner string
+
+// Session owners.
+const (
+	OwnerAI    Owner = "ai"
+	OwnerHuman Owner = "human"
+)
+
 // Sender says who wrote a message. Clients never choose it: the server sets
 // it from the authenticated actor.
 type Sender string
@@ -43,6 +53,17 @@ type Session struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time // time of the last message or state change
 	EndedAt   time.Time // zero while active
+
+	// Ownership. Every change bumps Epoch and is stored before it is
+	// announced; a change names the Epoch it expects, so of two admins
+	// racing for one session exactly one wins.
+	Owner     Owner  // OwnerAI unless a human took over
+	AdminID   string // the admin owning the session when Owner is OwnerHuman
+	AdminName string
+	Epoch     int64
+
+	HelpRequestedAt time.Time // when the user asked for a human; zero when no request waits
+	AdminAssisted   bool      // a human has owned the session at some point
 }
 
 // MessageMeta is everything about a message except its content.

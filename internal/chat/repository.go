@@ -61,6 +61,19 @@ type Repository interface {
 	// and returns it with changed=false; an unknown one gives ErrNotFound.
 	EndSession(ctx context.Context, id, reason string, at time.Time) (s Session, changed bool, err error)
 
+	// ChangeOwner hands an active session to owner (with the admin's id and
+	// name for OwnerHuman; cleared for OwnerAI) if its Epoch still equals
+	// expectEpoch, increments Epoch, advances UpdatedAt, and returns the
+	// session. Handing it to a human also sets AdminAssisted and clears
+	// HelpRequestedAt (the request is answered). ErrConflict when the Epoch
+	// has moved on, ErrSessionEnded, ErrNotFound.
+	ChangeOwner(ctx context.Context, id string, expectEpoch int64, owner Owner, adminID, adminName string, at time.Time) (Session, error)
+
+	// RequestHelp records that the user of an active session asked for a
+	// human: HelpRequestedAt becomes at, unless a request is already waiting
+	// (changed=false, nothing written). ErrSessionEnded, ErrNotFound.
+	RequestHelp(ctx context.Context, id string, at time.Time) (s Session, changed bool, err error)
+
 	// Ping reports whether storage is reachable, for readiness.
 	Ping(ctx context.Context) error
 
@@ -75,11 +88,18 @@ type AppendResult struct {
 	Duplicate bool // the message existed already; nothing was written
 }
 
-// SessionQuery selects sessions for ListSessions.
+// SessionQuery selects sessions for ListSessions. Zero fields do not
+// filter. The domain always sets UserID for non-admin callers.
 type SessionQuery struct {
-	UserID string // required for now: a user's own sessions
-	Cursor string // from a previous SessionPage; "" for the first page
-	Limit  int    // 1..100; adapters clamp larger values to 100
+	UserID        string        // one user's sessions; "" for every user's
+	Status        SessionStatus // active or ended
+	Owner         Owner         // ai or human
+	AdminID       string        // sessions owned by this admin
+	HelpRequested *bool         // true: a help request waits; false: none waits
+	CreatedFrom   time.Time     // CreatedAt >= CreatedFrom
+	CreatedTo     time.Time     // CreatedAt < CreatedTo
+	Cursor        string        // from a previous SessionPage with the same filters; "" for the first page
+	Limit         int           // 1..100; adapters clamp larger values to 100
 }
 
 // SessionPage is one page of ListSessions.

@@ -29,6 +29,7 @@ type Config struct {
 	History      HistoryBudget
 	Logger       *slog.Logger
 	Now          func() time.Time // for tests; defaults to time.Now
+	Hooks        Hooks
 }
 
 // Service is the chat domain's entry point for transports: it validates and
@@ -43,6 +44,7 @@ type Service struct {
 	history HistoryBudget
 	log     *slog.Logger
 	now     func() time.Time
+	hooks   Hooks
 	asst    *assistant
 }
 
@@ -64,6 +66,7 @@ func NewService(cfg Config) (*Service, error) {
 		history: cfg.History,
 		log:     cfg.Logger,
 		now:     cfg.Now,
+		hooks:   cfg.Hooks,
 	}
 	for _, m := range cfg.Models {
 		if m.ID == "" || m.Provider == nil {
@@ -177,13 +180,13 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 		}
 		sess := Session{
 			ID: msg.SessionID, UserID: actor.ID, UserName: actor.Name, ModelID: modelID,
-			Status: StatusActive, CreatedAt: now, UpdatedAt: now,
+			Status: StatusActive, Owner: OwnerAI, CreatedAt: now, UpdatedAt: now,
 		}
 		if res, err = s.repo.StartSession(ctx, sess, sealed); err != nil {
 			return Sent{}, fmt.Errorf("start session: %w", err)
 		}
 	} else {
-		sess, err := s.Session(ctx, actor, in.SessionID)
+		sess, err := s.ownSession(ctx, actor, in.SessionID)
 		if err != nil {
 			return Sent{}, err
 		}
@@ -211,6 +214,9 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 	}
 	if !res.Duplicate {
 		s.publish(Event{Type: EventMessage, SessionID: stored.SessionID, Message: &stored})
+		if in.SessionID == "" {
+			s.publish(Event{Type: EventFeed, SessionID: AdminFeed, Feed: FeedSessionCreated, Session: &res.Session})
+		}
 	}
 	// Also on a duplicate: a retry after a failed reply asks again, and the
 	// assistant only answers a question that is still owed.
@@ -245,9 +251,22 @@ func containsNUL(s string) bool {
 	return false
 }
 
-// Session returns a session the actor may see: their own. Anyone else's is
-// reported as ErrNotFound so ids cannot be probed.
+// Session returns a session the actor may see: their own, or any for an
+// admin. Anyone else's is reported as ErrNotFound so ids cannot be probed.
 func (s *Service) Session(ctx context.Context, actor Actor, id string) (Session, error) {
+	sess, err := s.repo.GetSession(ctx, id)
+	if err != nil {
+		return Session{}, err
+	}
+	if sess.UserID != actor.ID && !actor.Admin {
+		return Session{}, fmt.Errorf("session %s: %w", id, ErrNotFound)
+	}
+	return sess, nil
+}
+
+// ownSession returns a session only to the user it belongs to: an admin
+// watching a session does not write in it as its user.
+func (s *Service) ownSession(ctx context.Context, actor Actor, id string) (Session, error) {
 	sess, err := s.repo.GetSession(ctx, id)
 	if err != nil {
 		return Session{}, err
@@ -284,7 +303,7 @@ func (s *Service) SelectModel(ctx context.Context, actor Actor, sessionID, model
 	if _, ok := s.models[modelID]; !ok {
 		return Session{}, fmt.Errorf("%w: unknown model %q", ErrInvalid, modelID)
 	}
-	if _, err := s.Session(ctx, actor, sessionID); err != nil {
+	if _, err := s.ownSession(ctx, actor, sessionID); err != nil {
 		return Session{}, err
 	}
 	sess, err := s.repo.SetSessionModel(ctx, sessionID, modelID, Millis(s.now()))
@@ -297,19 +316,26 @@ func (s *Service) SelectModel(ctx context.Context, actor Actor, sessionID, model
 
 // EndSession ends one of the actor's sessions. A reply being generated is
 // stopped first and its partial text stored, so nothing streamed is lost.
+//
+// Users end their own sessions; admins may end any.
 func (s *Service) EndSession(ctx context.Context, actor Actor, sessionID string) (Session, error) {
-	if _, err := s.Session(ctx, actor, sessionID); err != nil {
+	current, err := s.Session(ctx, actor, sessionID)
+	if err != nil {
 		return Session{}, err
+	}
+	reason := EndByUser
+	if current.UserID != actor.ID {
+		reason = EndByAdmin
 	}
 	if err := s.asst.stop(ctx, sessionID); err != nil {
 		return Session{}, err
 	}
-	sess, changed, err := s.repo.EndSession(ctx, sessionID, EndByUser, Millis(s.now()))
+	sess, changed, err := s.repo.EndSession(ctx, sessionID, reason, Millis(s.now()))
 	if err != nil {
 		return Session{}, fmt.Errorf("end session: %w", err)
 	}
 	if changed {
-		s.publish(Event{Type: EventStatus, SessionID: sessionID, Session: &sess})
+		s.announce(sess, FeedSessionEnded)
 	}
 	return sess, nil
 }

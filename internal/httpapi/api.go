@@ -48,6 +48,10 @@ func New(o Options) http.Handler {
 	mux.Handle("GET "+p+"/sessions", a.authed(a.listSessions))
 	mux.Handle("GET "+p+"/sessions/{id}/messages", a.authed(a.listMessages))
 	mux.Handle("POST "+p+"/sessions/{id}/end", a.authed(a.endSession))
+	mux.Handle("GET "+p+"/admin/sessions", a.adminOnly(a.adminListSessions))
+	mux.Handle("GET "+p+"/admin/sessions/{id}/messages", a.adminOnly(a.listMessages))
+	mux.Handle("POST "+p+"/admin/sessions/{id}/takeover", a.adminOnly(a.adminTakeover))
+	mux.Handle("POST "+p+"/admin/sessions/{id}/release", a.adminOnly(a.adminRelease))
 	mux.HandleFunc(p+"/", a.notFound)
 	var h http.Handler = mux
 	h = withCORS(h, o.CORSOrigins, o.Logger)

@@ -55,11 +55,7 @@ func (a *api) listMessages(w http.ResponseWriter, r *http.Request, actor chat.Ac
 
 func (a *api) endSession(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
 	s, err := a.o.Service.EndSession(r.Context(), actor, r.PathValue("id"))
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	wire.WriteJSON(w, http.StatusOK, map[string]any{"session": wire.FromSession(s)})
+	a.answerSession(w, r, s, err)
 }
 
 // intParam reads an optional integer query parameter within [lo, hi],
@@ -88,6 +84,10 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		wire.WriteError(w, http.StatusBadRequest, "invalid_request", err.Error())
 	case errors.Is(err, chat.ErrSessionEnded):
 		wire.WriteError(w, http.StatusConflict, "session_ended", "session has ended")
+	case errors.Is(err, chat.ErrConflict):
+		wire.WriteError(w, http.StatusConflict, "conflict", err.Error())
+	case errors.Is(err, chat.ErrForbidden):
+		wire.WriteError(w, http.StatusForbidden, "forbidden", "this needs the admin role")
 	default:
 		a.o.Logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		wire.WriteError(w, http.StatusInternalServerError, "internal", "internal error")

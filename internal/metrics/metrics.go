@@ -23,6 +23,7 @@ type Metrics struct {
 	SessionsCreated      prometheus.Counter
 	SessionsEnded        *prometheus.CounterVec // by reason
 	SlowConsumers        prometheus.Counter
+	AdminTakeovers       prometheus.Counter
 }
 
 // New creates the collectors and registers them, together with the Go runtime
@@ -77,6 +78,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "chatbox_sessions_ended_total",
 			Help: "Chat sessions ended, by reason (user, admin, idle).",
 		}, []string{"reason"}),
+		AdminTakeovers: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbox_admin_takeovers_total",
+			Help: "Sessions taken over by a human admin.",
+		}),
 		SlowConsumers: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chatbox_websocket_slow_consumers_total",
 			Help: "Connections closed because they did not read fast enough (clients resume by seq).",
@@ -85,7 +90,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	reg.MustRegister(
 		m.WebSocketConnections, m.ActiveSessions, m.MessagesReceived, m.MessagesSent,
 		m.LLMRequests, m.LLMLatency, m.LLMFirstToken, m.LLMErrors, m.LLMTokens,
-		m.SessionsCreated, m.SessionsEnded, m.SlowConsumers,
+		m.SessionsCreated, m.SessionsEnded, m.SlowConsumers, m.AdminTakeovers,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -22,6 +22,7 @@ var promisedNames = []string{
 	"chatbox_llm_errors_total",
 	"chatbox_sessions_created_total",
 	"chatbox_sessions_ended_total",
+	"chatbox_admin_takeovers_total",
 	"process_resident_memory_bytes",
 }
 

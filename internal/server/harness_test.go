@@ -127,6 +127,15 @@ func token(t testing.TB, user string, ttl time.Duration) string {
 	return tok
 }
 
+func adminToken(t testing.TB, user string) string {
+	t.Helper()
+	tok, err := auth.Mint([]byte(testSecret), auth.MintOptions{UserID: user, Name: "Admin " + user, Admin: true, TTL: time.Hour, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 // client is a WebSocket client speaking protocol v1.
 type client struct {
 	t    testing.TB
@@ -148,7 +157,18 @@ func (f frame) num(k string) int64 {
 
 func (in *instance) dial(user string) *client {
 	in.t.Helper()
-	c, resp, err := in.tryDial(token(in.t, user, time.Hour), nil)
+	return in.dialToken(token(in.t, user, time.Hour))
+}
+
+// dialAdmin connects as an admin; its connection follows the admin feed.
+func (in *instance) dialAdmin(user string) *client {
+	in.t.Helper()
+	return in.dialToken(adminToken(in.t, user))
+}
+
+func (in *instance) dialToken(tok string) *client {
+	in.t.Helper()
+	c, resp, err := in.tryDial(tok, nil)
 	if err != nil {
 		in.t.Fatalf("dial: %v (response %v)", err, resp)
 	}
@@ -207,14 +227,14 @@ func (c *client) next() (frame, error) {
 	return f, nil
 }
 
-// until reads frames until one of type typ satisfies match, returning it
-// and every frame read before it.
+// until reads frames until one of type typ ("" for any) satisfies match,
+// returning it and every frame read before it.
 func (c *client) until(typ string, match func(frame) bool) (frame, []frame) {
 	c.t.Helper()
 	var seen []frame
 	for {
 		f := c.read()
-		if f.str("type") == typ && (match == nil || match(f)) {
+		if (typ == "" || f.str("type") == typ) && (match == nil || match(f)) {
 			return f, seen
 		}
 		seen = append(seen, f)
@@ -257,6 +277,22 @@ func (c *client) reply() (streamed string, final frame) {
 	}
 }
 
+// streamed reads ai_response frames until their deltas add up to want
+// (however the server split them: live deltas or a resume snapshot).
+func (c *client) streamed(want string) {
+	c.t.Helper()
+	got := ""
+	for got != want {
+		f := c.read()
+		if f.str("type") == "ai_response" {
+			got += f.str("delta")
+			if !strings.HasPrefix(want, got) {
+				c.t.Fatalf("streamed %q, want a prefix of %q", got, want)
+			}
+		}
+	}
+}
+
 // ask sends a user message and returns its acknowledgement.
 func (c *client) ask(sessionID, clientMsgID, content string) frame {
 	c.t.Helper()
@@ -271,7 +307,12 @@ func (c *client) ask(sessionID, clientMsgID, content string) frame {
 
 func getJSON(t testing.TB, url, tok string, into any) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	return doJSON(t, http.MethodGet, url, tok, into)
+}
+
+func doJSON(t testing.TB, method, url, tok string, into any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}

@@ -83,6 +83,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 		DefaultModel: cfg.LLM.DefaultModel,
 		History:      chat.HistoryBudget{MaxMessages: cfg.LLM.HistoryMaxMessages, MaxChars: cfg.LLM.HistoryMaxChars},
 		Logger:       log,
+		Hooks: chat.Hooks{
+			Takeover: func(chat.Session) { a.metrics.AdminTakeovers.Inc() },
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("LLM_DEFAULT_MODEL: %w", err)

@@ -46,6 +46,14 @@ type Session struct {
 	UpdatedAt time.Time  `json:"updated_at"`
 	EndReason string     `json:"end_reason,omitempty"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
+
+	Owner           string     `json:"owner"` // "ai" or "human"
+	AdminID         string     `json:"admin_id,omitempty"`
+	AdminName       string     `json:"admin_name,omitempty"`
+	Epoch           int64      `json:"epoch"`
+	HelpRequested   bool       `json:"help_requested"`
+	HelpRequestedAt *time.Time `json:"help_requested_at,omitempty"`
+	AdminAssisted   bool       `json:"admin_assisted"`
 }
 
 // FromSession converts a domain session.
@@ -58,6 +66,15 @@ func FromSession(s chat.Session) Session {
 		t := s.EndedAt
 		out.EndedAt = &t
 	}
+	out.Owner, out.AdminID, out.AdminName, out.Epoch = string(s.Owner), s.AdminID, s.AdminName, s.Epoch
+	if out.Owner == "" {
+		out.Owner = string(chat.OwnerAI)
+	}
+	if !s.HelpRequestedAt.IsZero() {
+		t := s.HelpRequestedAt
+		out.HelpRequested, out.HelpRequestedAt = true, &t
+	}
+	out.AdminAssisted = s.AdminAssisted
 	return out
 }
 

@@ -39,6 +39,7 @@ func newSession(userID string, created time.Time) chat.Session {
 		UserName:  "Name of " + userID,
 		ModelID:   "model-a",
 		Status:    chat.StatusActive,
+		Owner:     chat.OwnerAI,
 		CreatedAt: created,
 		UpdatedAt: created,
 	}
@@ -171,6 +172,12 @@ func sessionDiffs(got, want chat.Session) diffs {
 	timeField(&d, "CreatedAt", got.CreatedAt, want.CreatedAt)
 	timeField(&d, "UpdatedAt", got.UpdatedAt, want.UpdatedAt)
 	timeField(&d, "EndedAt", got.EndedAt, want.EndedAt)
+	field(&d, "Owner", got.Owner, want.Owner)
+	field(&d, "AdminID", got.AdminID, want.AdminID)
+	field(&d, "AdminName", got.AdminName, want.AdminName)
+	field(&d, "Epoch", got.Epoch, want.Epoch)
+	timeField(&d, "HelpRequestedAt", got.HelpRequestedAt, want.HelpRequestedAt)
+	field(&d, "AdminAssisted", got.AdminAssisted, want.AdminAssisted)
 	return d
 }
 

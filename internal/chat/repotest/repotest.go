@@ -58,6 +58,10 @@ func Run(t *testing.T, newDB Factory) {
 		{"HandlesShareOneDatabase", testHandlesShareOneDatabase},
 		{"ConcurrentAppends", testConcurrentAppends},
 		{"ConcurrentDuplicates", testConcurrentDuplicates},
+		{"ChangeOwner", testChangeOwner},
+		{"ConcurrentTakeovers", testConcurrentTakeovers},
+		{"RequestHelp", testRequestHelp},
+		{"AdminListFilters", testAdminListFilters},
 		{"Ping", testPing},
 		{"ContextCancelled", testContextCancelled},
 	}

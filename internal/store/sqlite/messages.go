@@ -86,7 +86,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.SealedMessage) (chat.A
 		}
 		sess, err := scanSession(tx.QueryRowContext(ctx, advanceSeqQuery, toMillis(m.CreatedAt), m.SessionID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return whyNotActive(ctx, tx, m.SessionID)
+			return mustNotBeActive(ctx, tx, m.SessionID)
 		}
 		if err != nil {
 			return fmt.Errorf("advance seq: %w", err)

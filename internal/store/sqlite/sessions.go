@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/chatboxhq/chatbox/internal/chat"
@@ -12,29 +13,15 @@ import (
 
 // sessionColumns is the column list every session query selects, in the
 // order scanSession reads.
-const sessionColumns = `id, user_id, user_name, model_id, status, end_reason, last_seq, created_at, updated_at, ended_at`
-
-// listSessionsQuery reads the first page of a user's sessions and
-// listSessionsAfterQuery the page after a cursor. Both walk the index
-// sessions_by_user_created in its own order; the row-value comparison is
-// what lets SQLite start the walk right after the cursor.
-const (
-	listSessionsQuery = `SELECT ` + sessionColumns + ` FROM sessions
-		WHERE user_id = ?
-		ORDER BY created_at DESC, id DESC
-		LIMIT ?`
-	listSessionsAfterQuery = `SELECT ` + sessionColumns + ` FROM sessions
-		WHERE user_id = ? AND (created_at, id) < (?, ?)
-		ORDER BY created_at DESC, id DESC
-		LIMIT ?`
-)
+const sessionColumns = `id, user_id, user_name, model_id, status, end_reason, last_seq, created_at, updated_at, ended_at,
+	owner, admin_id, admin_name, epoch, help_requested_at, admin_assisted`
 
 // Session statements. The updates change only an active session and return
 // it; no row back means the session is missing or ended.
 const (
 	getSessionQuery    = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = ?`
 	insertSessionQuery = `INSERT INTO sessions (` + sessionColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
 	setModelQuery = `UPDATE sessions
 		SET model_id = ?, updated_at = max(updated_at, ?)
@@ -57,12 +44,18 @@ func scanSession(r rowScanner) (chat.Session, error) {
 		s                chat.Session
 		status           string
 		created, updated int64
-		ended            sql.NullInt64
+		ended, help      sql.NullInt64
+		owner            string
+		assisted         int64
 	)
-	err := r.Scan(&s.ID, &s.UserID, &s.UserName, &s.ModelID, &status, &s.EndReason, &s.LastSeq, &created, &updated, &ended)
+	err := r.Scan(&s.ID, &s.UserID, &s.UserName, &s.ModelID, &status, &s.EndReason, &s.LastSeq, &created, &updated, &ended,
+		&owner, &s.AdminID, &s.AdminName, &s.Epoch, &help, &assisted)
 	if err != nil {
 		return chat.Session{}, err
 	}
+	s.Owner = chat.Owner(owner)
+	s.HelpRequestedAt = fromNullMillis(help)
+	s.AdminAssisted = assisted == 1
 	s.Status = chat.SessionStatus(status)
 	s.CreatedAt = fromMillis(created)
 	s.UpdatedAt = fromMillis(updated)
@@ -86,6 +79,9 @@ func (s *Store) StartSession(ctx context.Context, sess chat.Session, first chat.
 		return chat.AppendResult{}, fmt.Errorf("sqlite: start session: %w", err)
 	}
 	sess.Status = chat.StatusActive
+	if sess.Owner == "" {
+		sess.Owner = chat.OwnerAI
+	}
 	sess.EndReason = ""
 	sess.EndedAt = time.Time{}
 	sess.LastSeq = 1
@@ -101,7 +97,8 @@ func (s *Store) StartSession(ctx context.Context, sess chat.Session, first chat.
 		}
 		r, err := tx.ExecContext(ctx, insertSessionQuery,
 			sess.ID, sess.UserID, sess.UserName, sess.ModelID, string(sess.Status), sess.EndReason,
-			sess.LastSeq, toMillis(sess.CreatedAt), toMillis(sess.UpdatedAt), nullMillis(sess.EndedAt))
+			sess.LastSeq, toMillis(sess.CreatedAt), toMillis(sess.UpdatedAt), nullMillis(sess.EndedAt),
+			string(sess.Owner), sess.AdminID, sess.AdminName, sess.Epoch, nullMillis(sess.HelpRequestedAt), boolInt(sess.AdminAssisted))
 		if err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}
@@ -166,7 +163,7 @@ func getSession(ctx context.Context, q querier, id string) (chat.Session, error)
 	return sess, nil
 }
 
-// ListSessions returns a page of q.UserID's sessions, newest CreatedAt first
+// ListSessions returns a page of the sessions matching q, newest CreatedAt first
 // and ties broken by descending ID, which is a total order, so a cursor (the
 // sort key of the last row served) resumes exactly after it: no session is
 // skipped or served twice, even when sessions are created between pages.
@@ -181,29 +178,17 @@ func (s *Store) ListSessions(ctx context.Context, q chat.SessionQuery) (chat.Ses
 }
 
 func (s *Store) listSessions(ctx context.Context, q chat.SessionQuery) (chat.SessionPage, error) {
-	if q.UserID == "" {
-		return chat.SessionPage{}, fmt.Errorf("user id is empty: %w", chat.ErrInvalid)
-	}
 	limit := q.Limit
 	if limit <= 0 || limit > maxPageSize {
 		limit = maxPageSize
 	}
-
 	// One extra row tells whether another page exists, so the last page
 	// comes back with no cursor instead of leading to an empty page.
-	var (
-		rows *sql.Rows
-		err  error
-	)
-	if q.Cursor == "" {
-		rows, err = s.read.QueryContext(ctx, listSessionsQuery, q.UserID, limit+1)
-	} else {
-		c, cerr := decodeCursor(q.Cursor)
-		if cerr != nil {
-			return chat.SessionPage{}, cerr
-		}
-		rows, err = s.read.QueryContext(ctx, listSessionsAfterQuery, q.UserID, c.createdAt, c.id, limit+1)
+	query, args, err := listSessionsSQL(q, limit+1)
+	if err != nil {
+		return chat.SessionPage{}, err
 	}
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return chat.SessionPage{}, fmt.Errorf("query: %w", err)
 	}
@@ -233,6 +218,68 @@ func (s *Store) listSessions(ctx context.Context, q chat.SessionQuery) (chat.Ses
 	return page, nil
 }
 
+// listSessionsSQL builds the query for one page of at most limit rows.
+// Newest first with the id as tie-break is a total order, and both
+// sessions_by_user_created and sessions_by_created serve it; the row-value
+// comparison starts the walk right after the cursor.
+func listSessionsSQL(q chat.SessionQuery, limit int) (string, []any, error) {
+	where, args, err := sessionFilter(q)
+	if err != nil {
+		return "", nil, err
+	}
+	query := `SELECT ` + sessionColumns + ` FROM sessions` + where + ` ORDER BY created_at DESC, id DESC LIMIT ?`
+	return query, append(args, limit), nil
+}
+
+// sessionFilter turns q's filters and cursor into a WHERE clause with its
+// arguments; values are always bound, never spliced into the SQL.
+func sessionFilter(q chat.SessionQuery) (string, []any, error) {
+	var (
+		conds []string
+		args  []any
+	)
+	add := func(cond string, a ...any) {
+		conds = append(conds, cond)
+		args = append(args, a...)
+	}
+	if q.UserID != "" {
+		add("user_id = ?", q.UserID)
+	}
+	if q.Status != "" {
+		add("status = ?", string(q.Status))
+	}
+	if q.Owner != "" {
+		add("owner = ?", string(q.Owner))
+	}
+	if q.AdminID != "" {
+		add("admin_id = ?", q.AdminID)
+	}
+	if q.HelpRequested != nil {
+		if *q.HelpRequested {
+			add("help_requested_at IS NOT NULL")
+		} else {
+			add("help_requested_at IS NULL")
+		}
+	}
+	if !q.CreatedFrom.IsZero() {
+		add("created_at >= ?", toMillis(q.CreatedFrom))
+	}
+	if !q.CreatedTo.IsZero() {
+		add("created_at < ?", toMillis(q.CreatedTo))
+	}
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		add("(created_at, id) < (?, ?)", c.createdAt, c.id)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
 // SetSessionModel changes the model of an active session and advances its
 // UpdatedAt to at (never backwards). chat.ErrNotFound for an unknown
 // session, chat.ErrSessionEnded for an ended one.
@@ -242,7 +289,7 @@ func (s *Store) SetSessionModel(ctx context.Context, id, modelID string, at time
 		var err error
 		sess, err = scanSession(tx.QueryRowContext(ctx, setModelQuery, modelID, toMillis(at), id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return whyNotActive(ctx, tx, id)
+			return mustNotBeActive(ctx, tx, id)
 		}
 		if err != nil {
 			return fmt.Errorf("update session: %w", err)
@@ -296,9 +343,19 @@ func whyNotActive(ctx context.Context, tx *writeTx, id string) error {
 	if sess.Status == chat.StatusEnded {
 		return fmt.Errorf("session %q: %w", id, chat.ErrSessionEnded)
 	}
-	// Unreachable while status is 'active' or 'ended' (the schema's CHECK);
-	// say so rather than guess.
-	return fmt.Errorf("session %q has status %q", id, sess.Status)
+	// Active: the statement's other conditions (an epoch, a waiting help
+	// request) did not hold; the caller says which.
+	return nil
+}
+
+// mustNotBeActive is whyNotActive for statements whose only condition is
+// that the session is active: finding it active is impossible inside the
+// write transaction, and is reported rather than ignored.
+func mustNotBeActive(ctx context.Context, tx *writeTx, id string) error {
+	if err := whyNotActive(ctx, tx, id); err != nil {
+		return err
+	}
+	return fmt.Errorf("session %q is active but was not updated", id)
 }
 
 // later returns the later of two times; UpdatedAt only moves forward.

@@ -204,6 +204,10 @@ func frameType(frame any) string {
 		return f.Type
 	case connectionStatusFrame:
 		return f.Type
+	case typingFrame:
+		return f.Type
+	case adminFeedFrame:
+		return f.Type
 	}
 	return "other"
 }
@@ -250,7 +254,22 @@ func (c *conn) finish() {
 	for _, id := range c.joined {
 		c.srv.hub.leave(id, c)
 	}
+	if c.actor.Admin {
+		c.srv.hub.leave(chat.AdminFeed, c)
+	}
 	c.srv.forget(c)
+}
+
+// leaveSession stops following a session (an admin's unwatch).
+func (c *conn) leaveSession(sessionID string) {
+	for i, id := range c.joined {
+		if id == sessionID {
+			c.joined = append(c.joined[:i], c.joined[i+1:]...)
+			c.srv.hub.leave(sessionID, c)
+			c.enqueue(op{kind: opDetach, sessionID: sessionID})
+			return
+		}
+	}
 }
 
 // join makes the connection follow a session. It reports whether the

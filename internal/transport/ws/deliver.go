@@ -2,6 +2,7 @@ package ws
 
 import (
 	"github.com/chatboxhq/chatbox/internal/chat"
+	"github.com/chatboxhq/chatbox/internal/wire"
 )
 
 // replayPage is how many stored messages one storage read returns.
@@ -37,6 +38,18 @@ func (c *conn) viewOf(sessionID string) *view {
 // delivered once each in seq order (gaps are filled from storage), deltas
 // once each in index order (gaps are filled from the stream's snapshot).
 func (c *conn) deliverEvent(ev chat.Event) error {
+	switch ev.Type {
+	case chat.EventFeed:
+		if ev.Session == nil {
+			return nil
+		}
+		return c.write(adminFeedFrame{Type: typeAdminFeed, Event: ev.Feed, Session: wire.FromSession(*ev.Session)})
+	case chat.EventTyping:
+		if ev.Typing == nil {
+			return nil
+		}
+		return c.write(typingFrame{Type: typeTyping, SessionID: ev.SessionID, Sender: string(ev.Typing.Sender), Name: ev.Typing.Name})
+	}
 	v := c.views[ev.SessionID]
 	if v == nil {
 		return nil // not attached yet: the attach replays from storage

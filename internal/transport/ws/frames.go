@@ -26,6 +26,15 @@ const (
 	typePing        = "ping"
 	typeEndSession  = "end_session"
 	typeModelSelect = "model_select"
+	typeHelpRequest = "help_request"
+	typeTyping      = "typing"
+
+	// Admin frames.
+	typeWatch        = "watch"
+	typeUnwatch      = "unwatch"
+	typeTakeover     = "takeover"
+	typeRelease      = "release"
+	typeAdminMessage = "admin_message"
 )
 
 // Server frame types.
@@ -37,6 +46,8 @@ const (
 	typePong             = "pong"
 	typeError            = "error"
 	typeResumed          = "resumed"
+	typeAdminFeed        = "admin_feed"
+	// typeTyping is also sent by the server, relaying it.
 )
 
 type modelFrame struct {
@@ -91,6 +102,21 @@ type resumedFrame struct {
 	Streaming bool   `json:"streaming"`
 }
 
+// typingFrame relays that someone is typing in a session.
+type typingFrame struct {
+	Type      string `json:"type"`
+	SessionID string `json:"session_id"`
+	Sender    string `json:"sender"`
+	Name      string `json:"name"`
+}
+
+// adminFeedFrame is one entry of the live admin feed.
+type adminFeedFrame struct {
+	Type    string       `json:"type"`
+	Event   string       `json:"event"`
+	Session wire.Session `json:"session"`
+}
+
 type pongFrame struct {
 	Type string `json:"type"`
 }
@@ -114,6 +140,7 @@ const (
 	codeNotFound       = "not_found"
 	codeForbidden      = "forbidden"
 	codeSessionEnded   = "session_ended"
+	codeConflict       = "conflict"
 	codeLLMUnavailable = "llm_unavailable"
 	codeUnavailable    = "unavailable"
 	codeInternal       = "internal"

@@ -32,6 +32,12 @@ func (c *conn) handle(kind int, data []byte) {
 		c.onEndSession(in)
 	case typeModelSelect:
 		c.onModelSelect(in)
+	case typeHelpRequest:
+		c.onHelpRequest(in)
+	case typeTyping:
+		c.onTyping(in)
+	case typeWatch, typeUnwatch, typeTakeover, typeRelease, typeAdminMessage:
+		c.onAdmin(in)
 	case "":
 		c.fail(codeInvalidMessage, "missing field: type", "")
 	default:
@@ -61,7 +67,8 @@ func decodeFrame(kind int, data []byte) (inbound, string) {
 // receivedLabel bounds the metric's label values to the known types.
 func receivedLabel(t string) string {
 	switch t {
-	case typeUserMessage, typeResume, typePing, typeEndSession, typeModelSelect:
+	case typeUserMessage, typeResume, typePing, typeEndSession, typeModelSelect, typeHelpRequest, typeTyping,
+		typeWatch, typeUnwatch, typeTakeover, typeRelease, typeAdminMessage:
 		return t
 	}
 	return "invalid"
@@ -90,6 +97,12 @@ func (c *conn) onUserMessage(in inbound) {
 		c.failErr(err, in.ClientMsgID, in.SessionID)
 		return
 	}
+	c.acknowledge(sent)
+}
+
+// acknowledge answers a stored message to its sender and makes the
+// connection follow its session.
+func (c *conn) acknowledge(sent chat.Sent) {
 	already, err := c.join(sent.Message.SessionID)
 	if err != nil {
 		c.log.Error("join session failed", "session_id", sent.Message.SessionID, "err", err)
@@ -100,6 +113,8 @@ func (c *conn) onUserMessage(in inbound) {
 	}
 }
 
+// onResume follows a session and replays it after last_seq. Admins may
+// resume (watch) any session; users only their own.
 func (c *conn) onResume(in inbound) {
 	if in.SessionID == "" {
 		c.fail(codeInvalidMessage, "missing field: session_id", "")
@@ -162,6 +177,91 @@ func (c *conn) onModelSelect(in inbound) {
 	}
 }
 
+// onHelpRequest asks for a human, optionally with a message that is sent
+// first like any user_message.
+func (c *conn) onHelpRequest(in inbound) {
+	if in.SessionID == "" {
+		c.fail(codeInvalidMessage, "missing field: session_id", "")
+		return
+	}
+	if in.Content != "" {
+		if in.ClientMsgID == "" {
+			c.fail(codeInvalidMessage, "missing field: client_msg_id (required with content)", "")
+			return
+		}
+		c.onUserMessage(inbound{Type: typeUserMessage, SessionID: in.SessionID, ClientMsgID: in.ClientMsgID, Content: in.Content})
+	}
+	ctx, cancel := c.requestContext()
+	defer cancel()
+	sess, err := c.srv.svc.RequestHelp(ctx, c.actor, in.SessionID)
+	if err != nil {
+		c.failErr(err, in.ClientMsgID, in.SessionID)
+		return
+	}
+	if !c.follows(in.SessionID) {
+		c.send(newSessionStatusFrame(sess))
+	}
+}
+
+func (c *conn) onTyping(in inbound) {
+	if in.SessionID == "" {
+		c.fail(codeInvalidMessage, "missing field: session_id", "")
+		return
+	}
+	ctx, cancel := c.requestContext()
+	defer cancel()
+	if err := c.srv.svc.Typing(ctx, c.actor, in.SessionID); err != nil {
+		c.failErr(err, "", in.SessionID)
+	}
+}
+
+// onAdmin serves the admin frames. Users get forbidden for each of them.
+func (c *conn) onAdmin(in inbound) {
+	if !c.actor.Admin {
+		c.fail(codeForbidden, in.Type+" needs the admin role", in.ClientMsgID)
+		return
+	}
+	if in.SessionID == "" {
+		c.fail(codeInvalidMessage, "missing field: session_id", in.ClientMsgID)
+		return
+	}
+	ctx, cancel := c.requestContext()
+	defer cancel()
+	var (
+		sess chat.Session
+		err  error
+	)
+	switch in.Type {
+	case typeWatch:
+		c.onResume(in)
+		return
+	case typeUnwatch:
+		c.leaveSession(in.SessionID)
+		return
+	case typeAdminMessage:
+		sent, err := c.srv.svc.AdminSend(ctx, c.actor, chat.AdminMessage{
+			SessionID: in.SessionID, ClientMsgID: in.ClientMsgID, Content: in.Content,
+		})
+		if err != nil {
+			c.failErr(err, in.ClientMsgID, in.SessionID)
+			return
+		}
+		c.acknowledge(sent)
+		return
+	case typeTakeover:
+		sess, err = c.srv.svc.Takeover(ctx, c.actor, in.SessionID)
+	case typeRelease:
+		sess, err = c.srv.svc.Release(ctx, c.actor, in.SessionID)
+	}
+	if err != nil {
+		c.failErr(err, "", in.SessionID)
+		return
+	}
+	if !c.follows(in.SessionID) {
+		c.send(newSessionStatusFrame(sess))
+	}
+}
+
 func (c *conn) follows(sessionID string) bool {
 	for _, id := range c.joined {
 		if id == sessionID {
@@ -186,6 +286,10 @@ func (c *conn) failErr(err error, ref, sessionID string) {
 		f.Code, f.Message = codeInvalidMessage, err.Error()
 	case errors.Is(err, chat.ErrNotFound):
 		f.Code, f.Message = codeNotFound, "session not found"
+	case errors.Is(err, chat.ErrConflict):
+		f.Code, f.Message = codeConflict, err.Error()
+	case errors.Is(err, chat.ErrForbidden):
+		f.Code, f.Message = codeForbidden, "this needs the admin role"
 	case errors.Is(err, chat.ErrSessionEnded):
 		f.Code, f.Message = codeSessionEnded, "session has ended; start a new one"
 	case errors.Is(err, chat.ErrDraining):

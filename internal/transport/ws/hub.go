@@ -51,7 +51,7 @@ func (h *hub) join(sessionID string, c *conn) error {
 	}
 	t.unsubscribe = unsub
 	h.topics[sessionID] = t
-	h.metrics.ActiveSessions.Set(float64(len(h.topics)))
+	h.updateGauge()
 	return nil
 }
 
@@ -73,11 +73,21 @@ func (h *hub) leave(sessionID string, c *conn) {
 		t.barrier = ""
 		close(t.flushed) // nobody left to flush to
 	}
-	h.metrics.ActiveSessions.Set(float64(len(h.topics)))
+	h.updateGauge()
 	h.mu.Unlock()
 	// Outside the lock: unsubscribe may wait for a running handler, which
 	// takes the lock in dispatch.
 	t.unsubscribe()
+}
+
+// updateGauge sets chatbox_active_sessions_total: followed sessions, not
+// counting the admin feed. Called with h.mu held.
+func (h *hub) updateGauge() {
+	n := len(h.topics)
+	if _, ok := h.topics[chat.AdminFeed]; ok {
+		n--
+	}
+	h.metrics.ActiveSessions.Set(float64(n))
 }
 
 func (h *hub) dispatch(t *topic, ev chat.Event) {

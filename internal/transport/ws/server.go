@@ -172,6 +172,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-c.done
 		expiry.Stop()
 	}()
+	if actor.Admin {
+		// Admin consoles follow the live feed from the start: they never poll.
+		if err := s.hub.join(chat.AdminFeed, c); err != nil {
+			s.log.Warn("admin feed unavailable for this connection", "user_id", actor.ID, "err", err)
+		}
+	}
 	go c.writeLoop()
 	// The reader gets its own goroutine so this handler returns and
 	// net/http releases its per-request state for the connection's life.
