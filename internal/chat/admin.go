@@ -67,6 +67,7 @@ func (s *Service) Takeover(ctx context.Context, admin Actor, sessionID string) (
 		s.log.Warn("takeover: local reply did not stop in time", "session_id", sessionID, "err", err)
 	}
 	s.notice(sess, admin.Name+" joined the conversation.")
+	s.audit(admin, AuditTakeover, sessionID, "")
 	if h := s.hooks.Takeover; h != nil {
 		h(sess)
 	}
@@ -97,6 +98,7 @@ func (s *Service) Release(ctx context.Context, admin Actor, sessionID string) (S
 	}
 	s.announce(sess, FeedOwnerChanged)
 	s.notice(sess, name+" left the conversation; the assistant is back.")
+	s.audit(admin, AuditRelease, sessionID, "")
 	s.asst.kick(sessionID)
 	return sess, nil
 }
@@ -128,6 +130,9 @@ func (s *Service) AdminSend(ctx context.Context, admin Actor, in AdminMessage) (
 	stored, res, err := s.append(ctx, msg)
 	if err != nil {
 		return Sent{}, err
+	}
+	if !res.Duplicate {
+		s.audit(admin, AuditAdminMessage, in.SessionID, fmt.Sprintf("message %s seq %d", stored.ID, stored.Seq))
 	}
 	return Sent{Message: stored, Session: res.Session, Duplicate: res.Duplicate}, nil
 }

@@ -74,6 +74,20 @@ type Repository interface {
 	// (changed=false, nothing written). ErrSessionEnded, ErrNotFound.
 	RequestHelp(ctx context.Context, id string, at time.Time) (s Session, changed bool, err error)
 
+	// CountSessions counts the sessions matching q's filters (Cursor and
+	// Limit are ignored).
+	CountSessions(ctx context.Context, q SessionQuery) (int, error)
+
+	// UsageSince sums the tokens of messages created at or after since.
+	UsageSince(ctx context.Context, since time.Time) (Usage, error)
+
+	// AppendAudit stores one audit entry; entries are never changed.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+
+	// ListAudit returns audit entries matching q, newest first (ties broken
+	// by ID descending), at most q.Limit, with a cursor for the next page.
+	ListAudit(ctx context.Context, q AuditQuery) (AuditPage, error)
+
 	// Ping reports whether storage is reachable, for readiness.
 	Ping(ctx context.Context) error
 
@@ -105,5 +119,42 @@ type SessionQuery struct {
 // SessionPage is one page of ListSessions.
 type SessionPage struct {
 	Sessions   []Session
+	NextCursor string
+}
+
+// AuditEntry records one admin action. It names what was done, never the
+// content of a message (that stays encrypted in the message itself).
+type AuditEntry struct {
+	ID        string
+	At        time.Time
+	ActorID   string
+	ActorName string
+	Action    string // one of the Audit* actions
+	SessionID string
+	Detail    string // e.g. the id of the message an admin sent
+}
+
+// Audited admin actions.
+const (
+	AuditTakeover     = "takeover"
+	AuditRelease      = "release"
+	AuditAdminMessage = "admin_message"
+	AuditEndSession   = "end_session"
+	AuditExport       = "export"
+)
+
+// AuditQuery selects audit entries. Zero fields do not filter.
+type AuditQuery struct {
+	ActorID   string
+	SessionID string
+	Action    string
+	Since     time.Time // At >= Since
+	Cursor    string
+	Limit     int // 1..100; adapters clamp larger values to 100
+}
+
+// AuditPage is one page of ListAudit.
+type AuditPage struct {
+	Entries    []AuditEntry
 	NextCursor string
 }

@@ -336,6 +336,9 @@ func (s *Service) EndSession(ctx context.Context, actor Actor, sessionID string)
 	}
 	if changed {
 		s.announce(sess, FeedSessionEnded)
+		if reason == EndByAdmin {
+			s.audit(actor, AuditEndSession, sessionID, "")
+		}
 	}
 	return sess, nil
 }

@@ -104,3 +104,68 @@ func (a *api) answerSession(w http.ResponseWriter, r *http.Request, s chat.Sessi
 	}
 	wire.WriteJSON(w, http.StatusOK, map[string]any{"session": wire.FromSession(s)})
 }
+
+// adminOverview serves GET /admin/metrics: the console's numbers, from
+// storage (the same on every instance).
+func (a *api) adminOverview(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
+	o, err := a.o.Service.Overview(r.Context(), actor)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	wire.WriteJSON(w, http.StatusOK, map[string]any{
+		"active_sessions":         o.ActiveSessions,
+		"sessions_today":          o.SessionsToday,
+		"help_waiting":            o.HelpWaiting,
+		"human_owned":             o.HumanOwned,
+		"takeovers_today":         o.TakeoversToday,
+		"tokens_today":            map[string]int{"input": o.TokensToday.InputTokens, "output": o.TokensToday.OutputTokens},
+		"first_token_p50_seconds": a.firstTokenMedian(),
+	})
+}
+
+// auditEntry is an audit entry as the API shows it.
+type auditEntry struct {
+	ID        string    `json:"id"`
+	At        time.Time `json:"at"`
+	ActorID   string    `json:"actor_id"`
+	ActorName string    `json:"actor_name"`
+	Action    string    `json:"action"`
+	SessionID string    `json:"session_id,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
+}
+
+// adminAudit serves GET /admin/audit?actor_id=&session_id=&action=&since=&cursor=&limit=.
+func (a *api) adminAudit(w http.ResponseWriter, r *http.Request, actor chat.Actor) {
+	v := r.URL.Query()
+	limit, ok := intParam(w, r, "limit", defaultPage, 1, maxPage)
+	if !ok {
+		return
+	}
+	q := chat.AuditQuery{ActorID: v.Get("actor_id"), SessionID: v.Get("session_id"), Action: v.Get("action"), Cursor: v.Get("cursor"), Limit: limit}
+	if raw := v.Get("since"); raw != "" {
+		t, err := time.Parse(time.RFC3339, raw)
+		if err != nil {
+			wire.WriteError(w, http.StatusBadRequest, "invalid_request", "since must be an RFC 3339 time")
+			return
+		}
+		q.Since = t
+	}
+	page, err := a.o.Service.Audit(r.Context(), actor, q)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	out := make([]auditEntry, 0, len(page.Entries))
+	for _, e := range page.Entries {
+		out = append(out, auditEntry{e.ID, e.At, e.ActorID, e.ActorName, e.Action, e.SessionID, e.Detail})
+	}
+	wire.WriteJSON(w, http.StatusOK, map[string]any{"entries": out, "next_cursor": page.NextCursor})
+}
+
+func (a *api) firstTokenMedian() float64 {
+	if a.o.FirstTokenMedian == nil {
+		return 0
+	}
+	return a.o.FirstTokenMedian()
+}

@@ -34,6 +34,9 @@ type Options struct {
 	Draining    func() bool
 	CORSOrigins []string
 	Logger      *slog.Logger
+	// FirstTokenMedian estimates this instance's median time to first
+	// token, for the admin console; nil reports 0.
+	FirstTokenMedian func() float64
 }
 
 // New returns the service's root handler.
@@ -52,6 +55,8 @@ func New(o Options) http.Handler {
 	mux.Handle("GET "+p+"/admin/sessions/{id}/messages", a.adminOnly(a.listMessages))
 	mux.Handle("POST "+p+"/admin/sessions/{id}/takeover", a.adminOnly(a.adminTakeover))
 	mux.Handle("POST "+p+"/admin/sessions/{id}/release", a.adminOnly(a.adminRelease))
+	mux.Handle("GET "+p+"/admin/metrics", a.adminOnly(a.adminOverview))
+	mux.Handle("GET "+p+"/admin/audit", a.adminOnly(a.adminAudit))
 	mux.HandleFunc(p+"/", a.notFound)
 	var h http.Handler = mux
 	h = withCORS(h, o.CORSOrigins, o.Logger)

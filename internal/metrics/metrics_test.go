@@ -101,3 +101,17 @@ func TestInstrumentProvider(t *testing.T) {
 		t.Errorf("first-token histogram has %d series, want 1", n)
 	}
 }
+
+func TestFirstTokenMedian(t *testing.T) {
+	m := New(prometheus.NewRegistry())
+	if got := m.FirstTokenMedian(); got != 0 {
+		t.Fatalf("median with no observations = %v, want 0", got)
+	}
+	// Buckets 0.05, 0.1, 0.25...: three fast, one slow.
+	for _, v := range []float64{0.06, 0.07, 0.08, 3} {
+		m.LLMFirstToken.WithLabelValues("p", "m").Observe(v)
+	}
+	if got := m.FirstTokenMedian(); got <= 0.05 || got > 0.1 {
+		t.Fatalf("median = %v, want inside the (0.05, 0.1] bucket", got)
+	}
+}

@@ -110,9 +110,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 			{Name: "storage", Fn: a.repo.Ping},
 			{Name: "bus", Fn: func(context.Context) error { return a.bus.Ping() }},
 		},
-		Draining:    a.draining.Load,
-		CORSOrigins: cfg.Server.CORSAllowedOrigins,
-		Logger:      log,
+		Draining:         a.draining.Load,
+		CORSOrigins:      cfg.Server.CORSAllowedOrigins,
+		Logger:           log,
+		FirstTokenMedian: a.metrics.FirstTokenMedian,
 	})
 	return a, nil
 }

@@ -205,6 +205,8 @@ func TestAdminRoleChecks(t *testing.T) {
 		{http.MethodGet, "/admin/sessions/" + sid + "/messages"},
 		{http.MethodPost, "/admin/sessions/" + sid + "/takeover"},
 		{http.MethodPost, "/admin/sessions/" + sid + "/release"},
+		{http.MethodGet, "/admin/metrics"},
+		{http.MethodGet, "/admin/audit"},
 	}
 	for _, r := range routes {
 		if code := doJSON(t, r.method, srv.baseURL+r.path, userTok, nil); code != http.StatusForbidden {
@@ -231,6 +233,23 @@ func TestAdminRoleChecks(t *testing.T) {
 	}
 	if code := getJSON(t, srv.baseURL+"/admin/sessions?owner=robot", adminTok, nil); code != http.StatusBadRequest {
 		t.Fatalf("bad filter: %d, want 400", code)
+	}
+
+	var audit struct {
+		Entries []struct {
+			ActorID   string `json:"actor_id"`
+			Action    string `json:"action"`
+			SessionID string `json:"session_id"`
+		} `json:"entries"`
+	}
+	getJSON(t, srv.baseURL+"/admin/audit?session_id="+sid, adminTok, &audit)
+	if len(audit.Entries) != 1 || audit.Entries[0].Action != "takeover" {
+		t.Fatalf("audit log %+v, want the one takeover", audit.Entries)
+	}
+	var overview map[string]any
+	getJSON(t, srv.baseURL+"/admin/metrics", adminTok, &overview)
+	if overview["active_sessions"] != 1.0 || overview["human_owned"] != 1.0 || overview["takeovers_today"] != 1.0 {
+		t.Fatalf("admin metrics %v, want 1 active, 1 human-owned, 1 takeover today", overview)
 	}
 }
 

@@ -62,6 +62,8 @@ func Run(t *testing.T, newDB Factory) {
 		{"ConcurrentTakeovers", testConcurrentTakeovers},
 		{"RequestHelp", testRequestHelp},
 		{"AdminListFilters", testAdminListFilters},
+		{"Audit", testAudit},
+		{"CountsAndUsage", testCountsAndUsage},
 		{"Ping", testPing},
 		{"ContextCancelled", testContextCancelled},
 	}
