@@ -112,6 +112,12 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 		return fmt.Errorf("follow session: %w", err)
 	}
 	defer unsubscribe()
+	// Clients resuming on other instances ask this one for the text so far.
+	stopServing, err := svc.bus.ServeSnapshot(sessionID, func() (StreamSnapshot, bool) { return a.snapshot(sessionID) })
+	if err != nil {
+		return fmt.Errorf("serve stream snapshots: %w", err)
+	}
+	defer stopServing()
 	sess, err := svc.repo.GetSession(ctx, sessionID)
 	if err != nil {
 		return fmt.Errorf("load session: %w", err)

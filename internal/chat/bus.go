@@ -82,6 +82,13 @@ type Bus interface {
 	// called; after unsubscribe returns, fn is not running and is not called
 	// again. unsubscribe waits for a running fn, so fn must not call it.
 	Subscribe(sessionID string, fn func(Event)) (unsubscribe func(), err error)
+	// ServeSnapshot answers RequestSnapshot for sessionID with fn until stop
+	// is called. The instance generating a session's reply serves it, so a
+	// client resuming on any instance sees the text generated so far.
+	ServeSnapshot(sessionID string, fn func() (StreamSnapshot, bool)) (stop func(), err error)
+	// RequestSnapshot asks the instance serving sessionID's snapshot for it;
+	// ok is false when no instance serves one (no reply is streaming).
+	RequestSnapshot(ctx context.Context, sessionID string) (snap StreamSnapshot, ok bool, err error)
 	// Ping reports whether the bus is connected, for readiness.
 	Ping() error
 	Close() error

@@ -343,10 +343,25 @@ func (s *Service) EndSession(ctx context.Context, actor Actor, sessionID string)
 	return sess, nil
 }
 
-// Snapshot returns the reply currently streaming in a session on this
-// instance, if any, so a resuming client sees the text generated so far.
-func (s *Service) Snapshot(sessionID string) (StreamSnapshot, bool) {
-	return s.asst.snapshot(sessionID)
+// snapshotWait bounds asking another instance for a stream snapshot.
+const snapshotWait = time.Second
+
+// Snapshot returns the reply currently streaming in a session, from this
+// instance or over the bus from the one generating it, so a resuming
+// client sees the text generated so far. ok is false when none streams or
+// the generating instance does not answer in time.
+func (s *Service) Snapshot(ctx context.Context, sessionID string) (StreamSnapshot, bool) {
+	if snap, ok := s.asst.snapshot(sessionID); ok {
+		return snap, true
+	}
+	ctx, cancel := context.WithTimeout(ctx, snapshotWait)
+	defer cancel()
+	snap, ok, err := s.bus.RequestSnapshot(ctx, sessionID)
+	if err != nil {
+		s.log.Debug("stream snapshot unavailable", "session_id", sessionID, "err", err)
+		return StreamSnapshot{}, false
+	}
+	return snap, ok
 }
 
 // Drain stops accepting new messages and waits for replies in progress to

@@ -55,8 +55,12 @@ func TestTakeoverAcrossInstances(t *testing.T) {
 	partial := "reply to: HOLD" // the three tokens before the gate
 	user.streamed(partial)
 
+	// Watching from B shows the reply A is generating, text so far included.
 	ada.send(map[string]any{"type": "watch", "session_id": sid, "last_seq": 0})
-	ada.until("resumed", nil)
+	ada.streamed(partial)
+	if f, _ := ada.until("resumed", nil); f["streaming"] != true {
+		t.Fatalf("watch from another instance: %v, want streaming true", f)
+	}
 
 	// Both admins race for the session; exactly one wins.
 	var wg sync.WaitGroup

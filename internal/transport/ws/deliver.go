@@ -146,7 +146,9 @@ func (c *conn) deliverDelta(v *view, sessionID string, d chat.Delta) error {
 // connection has not seen, as one delta. With streamID set it only catches
 // up on that stream.
 func (c *conn) catchUpStream(v *view, sessionID, streamID string) error {
-	snap, ok := c.srv.svc.Snapshot(sessionID)
+	ctx, cancel := c.requestContext()
+	defer cancel()
+	snap, ok := c.srv.svc.Snapshot(ctx, sessionID)
 	if !ok || (streamID != "" && snap.StreamID != streamID) || snap.ReplyTo <= 0 {
 		return nil
 	}
