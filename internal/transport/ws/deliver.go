@@ -11,8 +11,26 @@ const replayPage = 200
 // view is what one connection has been sent of one session. Only the
 // writer goroutine touches views.
 type view struct {
-	lastSeq int64 // highest seq delivered
-	stream  streamView
+	lastSeq  int64 // highest seq delivered
+	answered int64 // highest user seq a delivered ai message replied to
+	stream   streamView
+}
+
+// sawMessage records a delivered message. Once a reply is delivered as a
+// stored message, its stream is over for this connection: deltas of it
+// still in flight on the bus are stale, not the start of a new reply.
+func (v *view) sawMessage(m chat.Message) {
+	v.lastSeq = m.Seq
+	if m.Sender == chat.SenderAI {
+		v.stream = streamView{}
+		v.answered = max(v.answered, m.ReplyTo)
+	}
+}
+
+// stale reports whether a stream replying to user seq replyTo has already
+// been delivered as a stored message.
+func (v *view) stale(replyTo int64) bool {
+	return replyTo > 0 && replyTo <= v.answered
 }
 
 // streamView tracks the reply being streamed to this connection.
@@ -102,10 +120,7 @@ func (c *conn) deliverMessage(v *view, m chat.Message) error {
 	if m.Seq <= v.lastSeq {
 		return nil
 	}
-	if m.Sender == chat.SenderAI {
-		v.stream = streamView{}
-	}
-	v.lastSeq = m.Seq
+	v.sawMessage(m)
 	return c.write(newMessageFrame(m))
 }
 
@@ -123,6 +138,9 @@ func (c *conn) deliverDelta(v *view, sessionID string, d chat.Delta) error {
 			return c.write(errorFrame{Type: typeError, Code: codeLLMUnavailable, Message: d.Error,
 				Recoverable: true, SessionID: sessionID})
 		}
+		return nil
+	}
+	if v.stale(d.ReplyTo) {
 		return nil
 	}
 	s := &v.stream
@@ -149,7 +167,7 @@ func (c *conn) catchUpStream(v *view, sessionID, streamID string) error {
 	ctx, cancel := c.requestContext()
 	defer cancel()
 	snap, ok := c.srv.svc.Snapshot(ctx, sessionID)
-	if !ok || (streamID != "" && snap.StreamID != streamID) || snap.ReplyTo <= 0 {
+	if !ok || (streamID != "" && snap.StreamID != streamID) || snap.ReplyTo <= 0 || v.stale(snap.ReplyTo) {
 		return nil
 	}
 	if v.stream.id != snap.StreamID {
@@ -211,10 +229,7 @@ func (c *conn) replay(v *view, sessionID string, until int64) error {
 			if until > 0 && m.Seq > until {
 				return nil
 			}
-			if m.Sender == chat.SenderAI {
-				v.stream = streamView{}
-			}
-			v.lastSeq = m.Seq
+			v.sawMessage(m)
 			if err := c.write(newMessageFrame(m)); err != nil {
 				return err
 			}
