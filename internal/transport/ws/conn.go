@@ -29,6 +29,7 @@ const (
 	opAttach               // replay a session after a seq, then its live stream
 	opDetach               // forget a session's view
 	opClose                // close the connection with code and reason
+	opPing                 // send a WebSocket ping control frame
 )
 
 type op struct {
@@ -44,12 +45,18 @@ type op struct {
 	reason    string
 }
 
-// conn is one WebSocket connection. Two goroutines serve it: the reader
-// handles client frames strictly in order, and the writer owns the socket's
-// write side and every session view (what this client has been sent), so
-// delivery state needs no lock. The reader talks to the writer through a
-// bounded queue; a client that lets it fill up is disconnected and resumes
-// by seq, rather than silently losing frames.
+// conn is one WebSocket connection. The reader goroutine handles client
+// frames strictly in order. Everything written goes through a bounded
+// queue, drained by a writer goroutine that exists only while the queue is
+// not empty; at most one runs at a time, and it owns the socket's write
+// side and every session view (what this client has been sent), so
+// delivery state needs no lock. A client that lets the queue fill up is
+// disconnected and resumes by seq, rather than silently losing frames.
+//
+// An idle connection therefore costs one parked goroutine with a small
+// stack (the reader; frames are handled on short-lived goroutines, see
+// handleOffStack), two timers (ping and token expiry) and its buffers:
+// docs/BENCHMARKS.md has the measurements behind this shape.
 type conn struct {
 	srv   *Server
 	ws    *websocket.Conn
@@ -59,21 +66,41 @@ type conn struct {
 	mu      sync.Mutex
 	queue   []op
 	closing bool
-	wake    chan struct{}
-	done    chan struct{} // closed when the connection is finished
+	writing bool        // a writer goroutine owns the queue's draining
+	ping    *time.Timer // fires every PingInterval to queue a ping
+	expiry  *time.Timer // fires when the token expires
 
 	// reader-owned
 	joined []string
 
-	// writer-owned
+	// writer-owned: handed from one writer to the next under mu
 	views map[string]*view
 }
 
 func newConn(srv *Server, ws *websocket.Conn, actor chat.Actor, log *slog.Logger) *conn {
-	return &conn{
-		srv: srv, ws: ws, actor: actor, log: log,
-		wake: make(chan struct{}, 1),
-		done: make(chan struct{}),
+	return &conn{srv: srv, ws: ws, actor: actor, log: log}
+}
+
+// startTimers arms the ping and token-expiry timers; finish stops them.
+// They are set under mu because their callbacks read them under mu.
+func (c *conn) startTimers(expiresAt time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ping = time.AfterFunc(c.srv.opts.PingInterval, c.pingDue)
+	// A token is only good until it expires, also on an open socket.
+	c.expiry = time.AfterFunc(time.Until(expiresAt), func() {
+		c.enqueue(op{kind: opClose, code: closeTokenExpired, reason: "token expired"})
+	})
+}
+
+// pingDue queues a ping and re-arms the timer. A timer instead of a ticker
+// in a goroutine of its own keeps idle connections goroutine-free.
+func (c *conn) pingDue() {
+	c.enqueue(op{kind: opPing})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.closing {
+		c.ping.Reset(c.srv.opts.PingInterval)
 	}
 }
 
@@ -98,10 +125,11 @@ func (c *conn) enqueue(o op) {
 		c.closing = true
 	}
 	c.queue = append(c.queue, o)
+	start := !c.writing
+	c.writing = true
 	c.mu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	if start {
+		go c.writeLoop()
 	}
 }
 
@@ -115,33 +143,32 @@ func (c *conn) abort(code int, reason string) {
 	_ = c.ws.Close()
 }
 
-// writeLoop runs until the connection is done.
+// writeLoop drains the queue and exits once it is empty; enqueue starts
+// the next one. Once closing is set, enqueue accepts nothing more, so no
+// writer starts after the connection closes or a write fails.
 func (c *conn) writeLoop() {
-	ping := time.NewTicker(c.srv.opts.PingInterval)
-	defer ping.Stop()
 	for {
-		select {
-		case <-c.done:
+		c.mu.Lock()
+		ops := c.queue
+		c.queue = nil
+		if len(ops) == 0 {
+			c.writing = false
+			c.mu.Unlock()
 			return
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+		}
+		c.mu.Unlock()
+		for _, o := range ops {
+			if err := c.apply(o); err != nil {
+				c.mu.Lock()
+				c.closing = true
+				c.queue = nil
+				c.mu.Unlock()
+				if errors.Is(err, errClosed) {
+					return // the reader finishes the close handshake
+				}
+				c.log.Debug("websocket write failed", "user_id", c.actor.ID, "err", err)
 				_ = c.ws.Close()
 				return
-			}
-		case <-c.wake:
-			c.mu.Lock()
-			ops := c.queue
-			c.queue = nil
-			c.mu.Unlock()
-			for _, o := range ops {
-				if err := c.apply(o); err != nil {
-					if errors.Is(err, errClosed) {
-						return // the reader finishes the close handshake
-					}
-					c.log.Debug("websocket write failed", "user_id", c.actor.ID, "err", err)
-					_ = c.ws.Close()
-					return
-				}
 			}
 		}
 	}
@@ -169,6 +196,8 @@ func (c *conn) apply(o op) error {
 		// reader exits on its reply or on this deadline.
 		_ = c.ws.SetReadDeadline(time.Now().Add(closeWait))
 		return errClosed
+	case opPing:
+		return c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait))
 	}
 	return nil
 }
@@ -232,8 +261,23 @@ func (c *conn) readLoop() {
 		if !c.isClosing() {
 			deadline()
 		}
-		c.handle(kind, data)
+		c.handleOffStack(kind, data)
 	}
+}
+
+// handleOffStack handles one frame on a short-lived goroutine and waits
+// for it, so frames stay strictly ordered. Handling goes deep (storage,
+// encryption, the bus) and grows a goroutine's stack to tens of KiB; the
+// reader lives as long as the connection and would keep that stack while
+// idle, until enough GC cycles shrink it. A goroutine per client frame is
+// cheap next to what handling the frame costs.
+func (c *conn) handleOffStack(kind int, data []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.handle(kind, data)
+	}()
+	<-done
 }
 
 func (c *conn) isClosing() bool {
@@ -248,8 +292,13 @@ func (c *conn) finish() {
 	c.mu.Lock()
 	c.closing = true
 	c.queue = nil
+	ping, expiry := c.ping, c.expiry
 	c.mu.Unlock()
-	close(c.done)
+	for _, t := range []*time.Timer{ping, expiry} {
+		if t != nil {
+			t.Stop()
+		}
+	}
 	_ = c.ws.Close()
 	for _, id := range c.joined {
 		c.srv.hub.leave(id, c)

@@ -95,8 +95,12 @@ func NewServer(svc *chat.Service, bus chat.Bus, v TokenVerifier, m *metrics.Metr
 	}
 	s.upgrader = websocket.Upgrader{
 		// Small buffers and a shared write pool: an idle connection should
-		// cost a few KiB, not the 8 KiB of defaults per direction.
-		ReadBufferSize:  1024,
+		// cost a few KiB, not the 8 KiB of defaults per direction. The read
+		// buffer is held for the connection's life; client frames are
+		// small, and a larger one only saves a read call on large frames.
+		// The write buffer is only borrowed from the pool while writing,
+		// and 1 KiB holds a typical streamed delta in one frame.
+		ReadBufferSize:  512,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     s.checkOrigin,
@@ -164,23 +168,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Type: typeConnectionStatus, Protocol: ProtocolVersion, UserID: actor.ID,
 		Models: modelFrames(s.svc.Models()), DefaultModel: s.svc.DefaultModel(),
 	})
-	// A token is only good until it expires, also on an open socket.
-	expiry := time.AfterFunc(time.Until(claims.ExpiresAt), func() {
-		c.enqueue(op{kind: opClose, code: closeTokenExpired, reason: "token expired"})
-	})
-	go func() {
-		<-c.done
-		expiry.Stop()
-	}()
+	c.startTimers(claims.ExpiresAt)
 	if actor.Admin {
 		// Admin consoles follow the live feed from the start: they never poll.
 		if err := s.hub.join(chat.AdminFeed, c); err != nil {
 			s.log.Warn("admin feed unavailable for this connection", "user_id", actor.ID, "err", err)
 		}
 	}
-	go c.writeLoop()
 	// The reader gets its own goroutine so this handler returns and
 	// net/http releases its per-request state for the connection's life.
+	// There is no writer goroutine until something is queued.
 	go c.readLoop()
 }
 
