@@ -1,0 +1,77 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/chatboxhq/chatbox/internal/notify"
+)
+
+// TestHelpRequestNotifiesAdmins: a user's help_request frame reaches the
+// notifier through the chat hook (logged, since this instance configures
+// no email or SMS), schedules the reminder, and the admin's takeover
+// withdraws that reminder.
+func TestHelpRequestNotifiesAdmins(t *testing.T) {
+	llm := fakeLLM(t)
+	srv := start(t, testEnv(t.TempDir(), llm.URL, map[string]string{
+		"ADMIN_PANEL_URL":            "https://admin.example.com/console",
+		"NOTIFY_HELP_REMINDER_AFTER": "10m",
+	}))
+	n := srv.app.Notifier()
+	if n == nil {
+		t.Fatal("App.Notifier() is nil")
+	}
+	admin := srv.dialAdmin("yara")
+	user := srv.dial("zoe")
+	sid := user.ask("", "z1", "hello").str("session_id")
+	user.reply()
+	user.send(map[string]any{"type": "help_request", "session_id": sid, "client_msg_id": "z2", "content": "I want a human"})
+
+	rowsOf := func(ev notify.EventType) []notify.Notification {
+		t.Helper()
+		all, err := n.Recent(t.Context(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []notify.Notification
+		for _, r := range all {
+			if r.Event == ev && r.SessionID == sid {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	deadline := time.Now().Add(waitLimit)
+	for {
+		if rows := rowsOf(notify.HelpRequested); len(rows) == 1 && rows[0].Status == notify.Sent && rows[0].Channel == notify.Log {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("help alert rows: %+v", rowsOf(notify.HelpRequested))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if reminders := rowsOf(notify.HelpReminder); len(reminders) != 1 || reminders[0].Status != notify.Pending {
+		t.Fatalf("reminder rows %+v, want one pending", reminders)
+	}
+	for metricValue(t, srv, `chatbox_notifications_total{channel="log",result="sent"}`) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the sent alert is not counted in chatbox_notifications_total")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	admin.send(map[string]any{"type": "takeover", "session_id": sid})
+	admin.until("session_status", func(f frame) bool { return f.str("owner") == "human" })
+	// The hook runs after the takeover is announced: wait for it.
+	for {
+		reminders := rowsOf(notify.HelpReminder)
+		if len(reminders) == 1 && reminders[0].Status == notify.Canceled {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the takeover the reminder is %+v, want canceled", reminders)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
