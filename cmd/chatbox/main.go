@@ -2,6 +2,8 @@
 //
 //	chatbox [serve] [--config FILE]        run the server (default)
 //	chatbox token --user ID [--admin]      mint a development JWT
+//	chatbox rekey [--after SESSION_ID]     re-encrypt stored messages under ENCRYPTION_KEY
+//	chatbox migrate --from URL --to URL    copy sessions and messages between storage adapters
 //	chatbox version                        print the version
 package main
 
@@ -42,11 +44,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serve(args, stderr)
 	case "token":
 		return token(args, stdout, stderr)
+	case "rekey":
+		return rekey(args, stdout, stderr)
+	case "migrate":
+		return migrate(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "chatbox", version)
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve, token, version)", cmd)
+		return fmt.Errorf("unknown command %q (commands: serve, token, rekey, migrate, version)", cmd)
 	}
 }
 

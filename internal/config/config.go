@@ -19,6 +19,7 @@ type Config struct {
 	WebSocket WebSocket
 	LLM       LLM
 	Log       Log
+	Notify    Notify
 	// Generated lists the env names of secrets that were generated (or reused
 	// from <DataDir>/dev-secrets.json) because development mode had none; main
 	// logs them loudly.
@@ -50,6 +51,9 @@ type Storage struct {
 	MongoURI      string // MONGO_URI (secret, may hold credentials); "" = SQLite
 	SQLitePath    string // SQLITE_PATH, default <DataDir>/chatbox.db
 	EncryptionKey []byte // ENCRYPTION_KEY (secret): exactly 32 bytes, decoded from base64
+	// EncryptionKeysOld are keys ENCRYPTION_KEY replaced (ENCRYPTION_KEYS_OLD,
+	// secret): they open stored messages but seal nothing.
+	EncryptionKeysOld [][]byte
 }
 
 // Bus holds the event bus settings.
@@ -76,6 +80,12 @@ type LLM struct {
 	DefaultModel       string
 	HistoryMaxMessages int // LLM_HISTORY_MAX_MESSAGES, default 50
 	HistoryMaxChars    int // LLM_HISTORY_MAX_CHARS, default 24000
+	// Failover (LLM_FAILOVER, default true) lets the next provider by
+	// priority answer when the chosen one fails before its first token.
+	Failover bool
+	// FirstTokenTimeout (LLM_FIRST_TOKEN_TIMEOUT, default 30s) is how long
+	// a provider may take to its first token before the reply fails over.
+	FirstTokenTimeout time.Duration
 	// Providers are sorted by Priority, ascending; equal priorities keep their
 	// configuration order.
 	Providers []Provider
@@ -85,9 +95,9 @@ type LLM struct {
 type Provider struct {
 	ID              string // public model id; default "provider-N"
 	Name            string // display name; default ID
-	Type            string // backend kind; this build supports "openai"
-	Endpoint        string // base URL; default the official API of Type
-	Model           string // model name sent to the backend
+	Type            string // backend kind: TypeOpenAI, TypeAnthropic or TypeDify
+	Endpoint        string // base URL; default the official API of Type (none for dify)
+	Model           string // model name sent to the backend; for dify a label, default ID
 	APIKey          string // secret; optional for loopback/private endpoints
 	SystemPrompt    string
 	MaxOutputTokens int           // 0: the backend's default

@@ -18,6 +18,7 @@ const (
 	kindInt                  // TOML integer
 	kindDuration             // TOML string such as "30s"; bare numbers are refused
 	kindList                 // TOML array of strings, or one comma-separated string
+	kindBool                 // TOML boolean, or a string boolSpec accepts
 )
 
 // spec is one key of the table: its documentation and how to store a raw
@@ -126,6 +127,15 @@ func (s spec[T]) tomlValue(path, file string, raw any) (value, error) {
 			}
 		default:
 			return v, fmt.Errorf("config: %s: must be an array of strings, not %s", v.name(), tomlType(raw))
+		}
+	case kindBool:
+		switch x := raw.(type) {
+		case bool:
+			v.text = strconv.FormatBool(x)
+		case string:
+			v.text = x
+		default:
+			return v, fmt.Errorf("config: %s: must be a boolean (true or false), not %s", v.name(), tomlType(raw))
 		}
 	case kindDuration:
 		str, ok := raw.(string)
@@ -241,6 +251,27 @@ func durationSpec[T any](k Key, lo, hi time.Duration, field func(*T) *time.Durat
 			return nil
 		},
 		get: func(t *T) string { return field(t).String() },
+	}
+}
+
+// boolSpec stores a switch: true, false, and the usual spellings of both
+// (1/0, yes/no, on/off), in any case.
+func boolSpec[T any](k Key, field func(*T) *bool) spec[T] {
+	return spec[T]{
+		key:  k,
+		kind: kindBool,
+		set: func(t *T, v value) error {
+			switch strings.ToLower(strings.TrimSpace(v.text)) {
+			case "true", "1", "yes", "on":
+				*field(t) = true
+			case "false", "0", "no", "off":
+				*field(t) = false
+			default:
+				return errors.New("not a boolean (true or false)")
+			}
+			return nil
+		},
+		get: func(t *T) string { return strconv.FormatBool(*field(t)) },
 	}
 }
 

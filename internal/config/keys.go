@@ -61,7 +61,7 @@ func providerField(k Key) string {
 // configSpecs is the table of process-wide keys. It is built on each call so
 // that no package-level value can be mutated.
 func configSpecs() []spec[Config] {
-	return []spec[Config]{
+	return append([]spec[Config]{
 		stringSpec(Key{Env: "CHATBOX_ENV", TOMLPath: "env", Default: EnvDevelopment,
 			Doc: "Mode: development (generates missing secrets, allows any WebSocket origin) or production (refuses to start without them)."},
 			func(c *Config) *string { return &c.Env }, checkEnv),
@@ -96,6 +96,8 @@ func configSpecs() []spec[Config] {
 			func(c *Config) *string { return &c.Storage.SQLitePath }, trimmed),
 		encryptionKeySpec(Key{Env: "ENCRYPTION_KEY", TOMLPath: "storage.encryption_key", Secret: true,
 			Doc: "Key encrypting stored messages: base64 of exactly 32 bytes (" + keyHint + ")."}),
+		encryptionKeysOldSpec(Key{Env: "ENCRYPTION_KEYS_OLD", TOMLPath: "storage.encryption_keys_old", Secret: true,
+			Doc: "Comma-separated previous encryption keys (base64, 32 bytes each), still accepted for reading until chatbox rekey has re-encrypted everything under ENCRYPTION_KEY; see KEY_MANAGEMENT.md."}),
 
 		urlListSpec(Key{Env: "NATS_URL", TOMLPath: "bus.nats_url",
 			Doc: "NATS server URL(s) shared by all replicas; empty runs an embedded in-process server (single replica only)."},
@@ -133,6 +135,12 @@ func configSpecs() []spec[Config] {
 		intSpec(Key{Env: "LLM_HISTORY_MAX_CHARS", TOMLPath: "llm.history_max_chars", Default: "24000",
 			Doc: "Characters of history sent to the model as context; older messages are dropped first."},
 			100, 10000000, "", func(c *Config) *int { return &c.LLM.HistoryMaxChars }),
+		boolSpec(Key{Env: "LLM_FAILOVER", TOMLPath: "llm.failover", Default: "true",
+			Doc: "When the chosen model's provider fails before its first token (connection error, 429, 5xx, no first token in time), the next provider by priority answers instead; false: only the chosen one."},
+			func(c *Config) *bool { return &c.LLM.Failover }),
+		durationSpec(Key{Env: "LLM_FIRST_TOKEN_TIMEOUT", TOMLPath: "llm.first_token_timeout", Default: "30s",
+			Doc: "Longest wait for a provider's first token before the reply fails over to the next provider; the last provider left waits up to its own timeout."},
+			time.Second, time.Hour, func(c *Config) *time.Duration { return &c.LLM.FirstTokenTimeout }),
 
 		stringSpec(Key{Env: "LOG_LEVEL", TOMLPath: "log.level", Default: "info",
 			Doc: "Log level: debug, info, warn or error."},
@@ -140,7 +148,7 @@ func configSpecs() []spec[Config] {
 		stringSpec(Key{Env: "LOG_FORMAT", TOMLPath: "log.format",
 			Doc: "Log format: json or text; empty: json in production, text otherwise."},
 			func(c *Config) *string { return &c.Log.Format }, checkLogFormat),
-	}
+	}, notifySpecs()...)
 }
 
 // providerSpecs is the table of per-provider keys (templates, see Key).
@@ -157,13 +165,13 @@ func providerSpecs() []spec[Provider] {
 			func(p *Provider) *string { return &p.ID }, checkProviderID),
 		stringSpec(k("name", "", "Display name; default the id.", false),
 			func(p *Provider) *string { return &p.Name }, trimmed),
-		stringSpec(k("type", "", "Backend type, required: openai (OpenAI or any OpenAI-compatible server such as Ollama or vLLM).", false),
+		stringSpec(k("type", "", "Backend type, required: openai (OpenAI or any OpenAI-compatible server such as Ollama or vLLM), anthropic, or dify (a Dify chat, agent or chatflow app).", false),
 			func(p *Provider) *string { return &p.Type }, checkProviderType),
-		urlListSpec(k("endpoint", "", "Base URL of the API; default the official API of the type. Plain http only to loopback, private or cluster-local hosts.", false),
+		urlListSpec(k("endpoint", "", "Base URL of the API; default the official API for openai and anthropic, required for dify (e.g. https://dify.example.com/v1). Plain http only to loopback, private or cluster-local hosts.", false),
 			func(p *Provider) *string { return &p.Endpoint }, checkEndpoint),
-		stringSpec(k("model", "", "Model name sent to the backend, required (e.g. gpt-4o-mini, llama3.1).", false),
+		stringSpec(k("model", "", "Model name sent to the backend, required for openai and anthropic (e.g. gpt-4o-mini, llama3.1, claude-sonnet-4-5); for dify only a label in metrics (the app picks its model), default the id.", false),
 			func(p *Provider) *string { return &p.Model }, trimmed),
-		stringSpec(k("api_key", "", "API key, required unless the endpoint is on a loopback or private host.", true),
+		stringSpec(k("api_key", "", "API key (for dify the app's key), required; openai and anthropic endpoints on a loopback or private host may omit it.", true),
 			func(p *Provider) *string { return &p.APIKey }, trimmed),
 		promptSpec(k("system_prompt", "", "System prompt sent before the conversation.", false)),
 		intSpec(k("max_output_tokens", "0", "Most tokens per reply; 0: the backend's default.", false),

@@ -119,6 +119,9 @@ func resolveDerived(c *Config, winners map[string]value) error {
 	if c.Storage.SQLitePath == "" {
 		c.Storage.SQLitePath = filepath.Join(c.DataDir, "chatbox.db")
 	}
+	if err := resolveNotify(c, winners); err != nil {
+		return err
+	}
 	if c.Log.Format == "" {
 		c.Log.Format = "text"
 		if c.Production() {

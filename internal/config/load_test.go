@@ -19,8 +19,9 @@ func TestDefaults(t *testing.T) {
 			MaxMessageBytes: 65536, MaxConnectionsPerUser: 10, SendQueue: 256,
 			PingInterval: 30 * time.Second, MessagesPerMinute: 30, MessageBurst: 10,
 		},
-		LLM: LLM{HistoryMaxMessages: 50, HistoryMaxChars: 24000, Providers: []Provider{}},
-		Log: Log{Level: "info", Format: "text"},
+		LLM:    LLM{HistoryMaxMessages: 50, HistoryMaxChars: 24000, Failover: true, FirstTokenTimeout: 30 * time.Second, Providers: []Provider{}},
+		Log:    Log{Level: "info", Format: "text"},
+		Notify: defaultNotify(),
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -123,12 +124,13 @@ func TestFile(t *testing.T) {
 			MaxMessageBytes: 2048, MaxConnectionsPerUser: 3, SendQueue: 64,
 			PingInterval: 15 * time.Second, MessagesPerMinute: 60, MessageBurst: 5,
 		},
-		LLM: LLM{DefaultModel: "local", HistoryMaxMessages: 20, HistoryMaxChars: 8000, Providers: []Provider{
+		LLM: LLM{DefaultModel: "local", HistoryMaxMessages: 20, HistoryMaxChars: 8000, Failover: true, FirstTokenTimeout: 30 * time.Second, Providers: []Provider{
 			{ID: "local", Name: "local", Type: "openai", Endpoint: "http://ollama:11434/v1", Model: "llama3.1", Timeout: 120 * time.Second, Priority: 1},
 			{ID: "gpt", Name: "GPT-4o mini", Type: "openai", Endpoint: DefaultOpenAIEndpoint, Model: "gpt-4o-mini", APIKey: "sk-file",
 				SystemPrompt: "Be brief.", MaxOutputTokens: 512, Timeout: 60 * time.Second, Priority: 2},
 		}},
 		Log:    Log{Level: "debug", Format: "json"},
+		Notify: defaultNotify(),
 		Source: path,
 	}
 	if !reflect.DeepEqual(c, want) {
@@ -167,7 +169,7 @@ func TestEnvOverridesFile(t *testing.T) {
 // sampleEnv has a valid, non-default value for every key of Keys(), with the
 // value Redacted (or the provider) should then show.
 func sampleEnv() map[string][2]string {
-	return map[string][2]string{
+	samples := map[string][2]string{
 		"CHATBOX_ENV":                        {"Production", "production"},
 		"CHATBOX_DATA_DIR":                   {"/srv/chatbox/", "/srv/chatbox"},
 		"SERVER_PORT":                        {"9090", "9090"},
@@ -179,6 +181,7 @@ func sampleEnv() map[string][2]string {
 		"MONGO_URI":                          {"mongodb+srv://u:p@cluster0.example.net/chat", "set"},
 		"SQLITE_PATH":                        {"/tmp/chat.db", "/tmp/chat.db"},
 		"ENCRYPTION_KEY":                     {testEncKey, "set"},
+		"ENCRYPTION_KEYS_OLD":                {testOldKeys, "set"},
 		"NATS_URL":                           {"nats://u:secretpw@nats-1:4222,nats://nats-2:4222", "nats://u:xxxxx@nats-1:4222,nats://nats-2:4222"},
 		"WS_ALLOWED_ORIGINS":                 {"https://chat.example.com", "https://chat.example.com"},
 		"WS_MAX_MESSAGE_BYTES":               {"1024", "1024"},
@@ -190,6 +193,8 @@ func sampleEnv() map[string][2]string {
 		"LLM_DEFAULT_MODEL":                  {"p1", "p1"},
 		"LLM_HISTORY_MAX_MESSAGES":           {"10", "10"},
 		"LLM_HISTORY_MAX_CHARS":              {"5000", "5000"},
+		"LLM_FAILOVER":                       {"off", "false"},
+		"LLM_FIRST_TOKEN_TIMEOUT":            {"45s", "45s"},
 		"LOG_LEVEL":                          {"error", "error"},
 		"LOG_FORMAT":                         {"JSON", "json"},
 		"LLM_PROVIDER_<N>_ID":                {"p1", "id=p1"},
@@ -203,6 +208,10 @@ func sampleEnv() map[string][2]string {
 		"LLM_PROVIDER_<N>_TIMEOUT":           {"30s", "timeout=30s"},
 		"LLM_PROVIDER_<N>_PRIORITY":          {"-3", "priority=-3"},
 	}
+	for k, v := range notifySamples() {
+		samples[k] = v
+	}
+	return samples
 }
 
 // TestEveryEnvKeyParses sets each key of Keys() alone (on top of a valid
@@ -219,7 +228,7 @@ func TestEveryEnvKeyParses(t *testing.T) {
 			continue
 		}
 		t.Run(k.Env, func(t *testing.T) {
-			e := prodEnv(t).with("LLM_PROVIDER_1_ID", "p1")
+			e := prodEnv(t).with("LLM_PROVIDER_1_ID", "p1").withAll(notifyEnv())
 			name, redactKey := k.Env, k.Env
 			if strings.Contains(k.Env, "<N>") {
 				name, redactKey = providerEnv(k, 1), "LLM_PROVIDERS[0]"
@@ -271,7 +280,7 @@ func TestEveryKeyFromFile(t *testing.T) {
 				table, leaf = "["+leaf[:i]+"]\n", leaf[i+1:]
 			}
 			path := writeConfig(t, table+leaf+" = "+lit+"\n")
-			e := prodEnv(t).with("LLM_PROVIDER_1_ID", "p1").without(s.key.Env)
+			e := prodEnv(t).with("LLM_PROVIDER_1_ID", "p1").withAll(notifyEnv()).without(s.key.Env)
 			fromFile := mustLoad(t, path, e).Redacted()[s.key.Env]
 			fromEnv := mustLoad(t, "", e.with(s.key.Env, raw)).Redacted()[s.key.Env]
 			if fromFile != fromEnv {
@@ -315,6 +324,8 @@ func TestBadEnvValues(t *testing.T) {
 		{"MONGO_URI", "postgres://admin:hunter2@db/chat", "MONGO_URI (value hidden): not a MongoDB URI"},
 		{"ENCRYPTION_KEY", "c2hvcnQta2V5LXNlY3JldA==", "ENCRYPTION_KEY (value hidden): want base64 of exactly 32 bytes, got 16 bytes (generate one with: openssl rand -base64 32)"},
 		{"ENCRYPTION_KEY", "not base64 secret!", "ENCRYPTION_KEY (value hidden): not valid base64"},
+		{"ENCRYPTION_KEYS_OLD", testEncKey + ",c2hvcnQta2V5LXNlY3JldA==", "ENCRYPTION_KEYS_OLD (value hidden): key 2: want base64 of exactly 32 bytes, got 16 bytes"},
+		{"ENCRYPTION_KEYS_OLD", "not base64 secret!", "ENCRYPTION_KEYS_OLD (value hidden): key 1: not valid base64"},
 		{"LLM_PROVIDER_1_TIMEOUT", "soon", `LLM_PROVIDER_1_TIMEOUT="soon": not a duration`},
 		{"LLM_PROVIDER_1_MAX_OUTPUT_TOKENS", "-5", "not an integer from 0"},
 		{"LLM_PROVIDER_1_PRIORITY", "high", "not an integer"},

@@ -8,25 +8,35 @@ import (
 	"strings"
 )
 
-// Provider types. Only TypeOpenAI is implemented; the others are planned and
-// refused with a message saying so, rather than failing at the first chat.
+// Provider types.
 const (
+	// TypeOpenAI is OpenAI's chat completions API and every server
+	// compatible with it (Ollama, vLLM, llama.cpp, gateways).
 	TypeOpenAI = "openai"
+	// TypeAnthropic is Anthropic's Messages API.
+	TypeAnthropic = "anthropic"
+	// TypeDify is a Dify app's chat-messages API.
+	TypeDify = "dify"
+
 	// DefaultOpenAIEndpoint is the Endpoint of an openai provider that sets none.
 	DefaultOpenAIEndpoint = "https://api.openai.com/v1"
+	// DefaultAnthropicEndpoint is the Endpoint of an anthropic provider
+	// that sets none.
+	DefaultAnthropicEndpoint = "https://api.anthropic.com"
 )
+
+// supportedTypes lists the provider types for messages.
+const supportedTypes = TypeOpenAI + ", " + TypeAnthropic + " or " + TypeDify
 
 // checkProviderType normalises the type; "" is left for the required-field
 // check, which can name the key to set.
 func checkProviderType(s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	switch s {
-	case "", TypeOpenAI:
+	case "", TypeOpenAI, TypeAnthropic, TypeDify:
 		return s, nil
-	case "anthropic", "dify":
-		return "", showsValue{fmt.Errorf("%q is not supported by this build yet (supported: %s)", s, TypeOpenAI)}
 	}
-	return "", showsValue{fmt.Errorf("%q is not a known provider type (supported: %s)", s, TypeOpenAI)}
+	return "", showsValue{fmt.Errorf("%q is not a known provider type (supported: %s)", s, supportedTypes)}
 }
 
 // checkProviderID accepts ids that are safe in URLs, logs and JSON without
@@ -230,13 +240,19 @@ func buildProvider(in *providerInput, specs []spec[Provider], file string) (Prov
 		p.Name = p.ID
 	}
 	if p.Type == "" {
-		return p, fmt.Errorf("config: %s is required for provider %q (supported: %s)", in.name(bySpec["type"], file), p.ID, TypeOpenAI)
+		return p, fmt.Errorf("config: %s is required for provider %q (supported: %s)", in.name(bySpec["type"], file), p.ID, supportedTypes)
+	}
+	if p.Type == TypeDify {
+		return p, checkDify(&p, in, bySpec, file)
 	}
 	if p.Endpoint == "" {
 		p.Endpoint = DefaultOpenAIEndpoint
+		if p.Type == TypeAnthropic {
+			p.Endpoint = DefaultAnthropicEndpoint
+		}
 	}
 	if p.Model == "" {
-		return p, fmt.Errorf("config: %s is required for provider %q (the model name the backend serves, e.g. gpt-4o-mini)", in.name(bySpec["model"], file), p.ID)
+		return p, fmt.Errorf("config: %s is required for provider %q (the model name the backend serves, e.g. gpt-4o-mini or claude-sonnet-4-5)", in.name(bySpec["model"], file), p.ID)
 	}
 	if p.APIKey == "" {
 		// checkEndpoint has accepted the URL, so it parses.
@@ -246,4 +262,21 @@ func buildProvider(in *providerInput, specs []spec[Provider], file string) (Prov
 		}
 	}
 	return p, nil
+}
+
+// checkDify completes a dify provider. Dify is mostly self-hosted, so
+// there is no default endpoint; every app authenticates with its own key,
+// even on a private network; and the model is only a label, since the app
+// chooses its model.
+func checkDify(p *Provider, in *providerInput, bySpec map[string]spec[Provider], file string) error {
+	if p.Endpoint == "" {
+		return fmt.Errorf("config: %s is required for dify provider %q (the app's API base, e.g. https://dify.example.com/v1)", in.name(bySpec["endpoint"], file), p.ID)
+	}
+	if p.APIKey == "" {
+		return fmt.Errorf("config: %s is required for dify provider %q (the app's API key, app-...)", in.name(bySpec["api_key"], file), p.ID)
+	}
+	if p.Model == "" {
+		p.Model = p.ID
+	}
+	return nil
 }

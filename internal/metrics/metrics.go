@@ -13,17 +13,18 @@ import (
 type Metrics struct {
 	WebSocketConnections prometheus.Gauge
 	ActiveSessions       prometheus.Gauge
-	MessagesReceived     *prometheus.CounterVec // by frame type
-	MessagesSent         *prometheus.CounterVec // by frame type
-	LLMRequests          *prometheus.CounterVec // by provider, model
-	LLMLatency           *prometheus.HistogramVec
-	LLMFirstToken        *prometheus.HistogramVec
-	LLMErrors            *prometheus.CounterVec
-	LLMTokens            *prometheus.CounterVec // by provider, model, direction
+	MessagesReceived     *prometheus.CounterVec   // by frame type
+	MessagesSent         *prometheus.CounterVec   // by frame type
+	LLMRequests          *prometheus.CounterVec   // by provider, model
+	LLMLatency           *prometheus.HistogramVec // time to first token, by provider, model
+	LLMReplyDuration     *prometheus.HistogramVec // whole successful reply, by provider, model
+	LLMErrors            *prometheus.CounterVec   // by provider, model
+	TokensUsed           *prometheus.CounterVec   // by provider, model, kind
 	SessionsCreated      prometheus.Counter
 	SessionsEnded        *prometheus.CounterVec // by reason
 	SlowConsumers        prometheus.Counter
 	AdminTakeovers       prometheus.Counter
+	Notifications        *prometheus.CounterVec // admin notification outcomes, by channel, result
 }
 
 // New creates the collectors and registers them, together with the Go runtime
@@ -54,22 +55,22 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, llm),
 		LLMLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "chatbox_llm_latency_seconds",
-			Help:    "Duration of a whole streamed completion, request to last token.",
-			Buckets: []float64{0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120},
+			Help:    "Time from sending a completion request to its first streamed token: what a user waits before the reply starts.",
+			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30},
 		}, llm),
-		LLMFirstToken: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "chatbox_llm_first_token_seconds",
-			Help:    "Time from sending a completion request to its first streamed token.",
-			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15},
+		LLMReplyDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "chatbox_llm_reply_duration_seconds",
+			Help:    "Duration of a whole successful streamed completion, request to last token.",
+			Buckets: []float64{0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120},
 		}, llm),
 		LLMErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chatbox_llm_errors_total",
 			Help: "Completion requests that failed (including mid-stream failures).",
 		}, llm),
-		LLMTokens: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "chatbox_llm_tokens_total",
-			Help: "Tokens reported by providers' usage fields, by direction (input or output).",
-		}, []string{"provider", "model", "direction"}),
+		TokensUsed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_tokens_used_total",
+			Help: "Tokens reported by providers' usage fields (never estimated), by kind (input or output).",
+		}, []string{"provider", "model", "kind"}),
 		SessionsCreated: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chatbox_sessions_created_total",
 			Help: "Chat sessions created.",
@@ -86,11 +87,15 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "chatbox_websocket_slow_consumers_total",
 			Help: "Connections closed because they did not read fast enough (clients resume by seq).",
 		}),
+		Notifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_notifications_total",
+			Help: "Admin notification outcomes, by channel (email, sms, log) and result (sent, retry, failed, rate_limited, deduplicated).",
+		}, []string{"channel", "result"}),
 	}
 	reg.MustRegister(
 		m.WebSocketConnections, m.ActiveSessions, m.MessagesReceived, m.MessagesSent,
-		m.LLMRequests, m.LLMLatency, m.LLMFirstToken, m.LLMErrors, m.LLMTokens,
-		m.SessionsCreated, m.SessionsEnded, m.SlowConsumers, m.AdminTakeovers,
+		m.LLMRequests, m.LLMLatency, m.LLMReplyDuration, m.LLMErrors, m.TokensUsed,
+		m.SessionsCreated, m.SessionsEnded, m.SlowConsumers, m.AdminTakeovers, m.Notifications,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/chatboxhq/chatbox/internal/chat"
 )
@@ -20,6 +21,7 @@ var promisedNames = []string{
 	"chatbox_llm_requests_total",
 	"chatbox_llm_latency_seconds",
 	"chatbox_llm_errors_total",
+	"chatbox_tokens_used_total",
 	"chatbox_sessions_created_total",
 	"chatbox_sessions_ended_total",
 	"chatbox_admin_takeovers_total",
@@ -35,6 +37,7 @@ func TestPromisedMetricNamesAreServed(t *testing.T) {
 	m.LLMRequests.WithLabelValues("p", "m")
 	m.LLMLatency.WithLabelValues("p", "m").Observe(1)
 	m.LLMErrors.WithLabelValues("p", "m")
+	m.TokensUsed.WithLabelValues("p", "m", "input")
 	m.SessionsEnded.WithLabelValues("user")
 	families, err := reg.Gather()
 	if err != nil {
@@ -89,17 +92,45 @@ func TestInstrumentProvider(t *testing.T) {
 	}{
 		{"requests", m.LLMRequests.WithLabelValues("scripted", "gpt"), 2},
 		{"errors", m.LLMErrors.WithLabelValues("scripted", "gpt"), 1},
-		{"input tokens", m.LLMTokens.WithLabelValues("scripted", "gpt", "input"), 7},
-		{"output tokens", m.LLMTokens.WithLabelValues("scripted", "gpt", "output"), 2},
+		{"input tokens", m.TokensUsed.WithLabelValues("scripted", "gpt", "input"), 7},
+		{"output tokens", m.TokensUsed.WithLabelValues("scripted", "gpt", "output"), 2},
 	}
 	for _, c := range checks {
 		if got := testutil.ToFloat64(c.c); got != c.want {
 			t.Errorf("%s = %v, want %v", c.name, got, c.want)
 		}
 	}
-	if n := testutil.CollectAndCount(m.LLMFirstToken); n != 1 {
-		t.Errorf("first-token histogram has %d series, want 1", n)
+	// Both streams sent a first token; only the successful one finished.
+	if got := histogramCount(t, m.LLMLatency.WithLabelValues("scripted", "gpt")); got != 2 {
+		t.Errorf("time-to-first-token observations = %d, want 2", got)
 	}
+	if got := histogramCount(t, m.LLMReplyDuration.WithLabelValues("scripted", "gpt")); got != 1 {
+		t.Errorf("reply-duration observations = %d, want 1 (successes only)", got)
+	}
+}
+
+func TestNoFirstTokenNoLatency(t *testing.T) {
+	m := New(prometheus.NewRegistry())
+	p := m.InstrumentProvider(scriptedProvider{err: errors.New("503")}, "gpt")
+	if _, err := p.Stream(context.Background(), chat.CompletionRequest{}, func(string) error { return nil }); err == nil {
+		t.Fatal("the provider's error was swallowed")
+	}
+	if got := histogramCount(t, m.LLMLatency.WithLabelValues("scripted", "gpt")); got != 0 {
+		t.Errorf("a reply that never started observed a time to first token (%d)", got)
+	}
+	if got := testutil.ToFloat64(m.LLMErrors.WithLabelValues("scripted", "gpt")); got != 1 {
+		t.Errorf("errors = %v, want 1", got)
+	}
+}
+
+// histogramCount returns how many observations one histogram series holds.
+func histogramCount(t *testing.T, o prometheus.Observer) uint64 {
+	t.Helper()
+	var pb dto.Metric
+	if err := o.(prometheus.Metric).Write(&pb); err != nil {
+		t.Fatal(err)
+	}
+	return pb.GetHistogram().GetSampleCount()
 }
 
 func TestFirstTokenMedian(t *testing.T) {
@@ -109,7 +140,7 @@ func TestFirstTokenMedian(t *testing.T) {
 	}
 	// Buckets 0.05, 0.1, 0.25...: three fast, one slow.
 	for _, v := range []float64{0.06, 0.07, 0.08, 3} {
-		m.LLMFirstToken.WithLabelValues("p", "m").Observe(v)
+		m.LLMLatency.WithLabelValues("p", "m").Observe(v)
 	}
 	if got := m.FirstTokenMedian(); got <= 0.05 || got > 0.1 {
 		t.Fatalf("median = %v, want inside the (0.05, 0.1] bucket", got)

@@ -7,9 +7,11 @@ import (
 	"github.com/chatboxhq/chatbox/internal/chat"
 )
 
-// instrumentedProvider decorates a chat.Provider with request, latency,
-// first-token, error and token-usage metrics, so providers stay free of
-// metrics code.
+// instrumentedProvider decorates a chat.Provider with request,
+// time-to-first-token, reply-duration, error and token-usage metrics, so
+// providers stay free of metrics code. Under failover each provider of a
+// chain is decorated on its own, so a provider that failed before another
+// answered counts its own request and error.
 type instrumentedProvider struct {
 	next  chat.Provider
 	model string
@@ -32,17 +34,17 @@ func (p *instrumentedProvider) Stream(ctx context.Context, req chat.CompletionRe
 	c, err := p.next.Stream(ctx, req, func(delta string) error {
 		if first {
 			first = false
-			p.m.LLMFirstToken.WithLabelValues(name, p.model).Observe(time.Since(start).Seconds())
+			p.m.LLMLatency.WithLabelValues(name, p.model).Observe(time.Since(start).Seconds())
 		}
 		return emit(delta)
 	})
 	if err != nil {
 		p.m.LLMErrors.WithLabelValues(name, p.model).Inc()
 	} else {
-		p.m.LLMLatency.WithLabelValues(name, p.model).Observe(time.Since(start).Seconds())
+		p.m.LLMReplyDuration.WithLabelValues(name, p.model).Observe(time.Since(start).Seconds())
 	}
-	p.m.LLMTokens.WithLabelValues(name, p.model, "input").Add(float64(c.Usage.InputTokens))
-	p.m.LLMTokens.WithLabelValues(name, p.model, "output").Add(float64(c.Usage.OutputTokens))
+	p.m.TokensUsed.WithLabelValues(name, p.model, "input").Add(float64(c.Usage.InputTokens))
+	p.m.TokensUsed.WithLabelValues(name, p.model, "output").Add(float64(c.Usage.OutputTokens))
 	return c, err
 }
 

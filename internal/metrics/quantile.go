@@ -13,7 +13,7 @@ import (
 // interpolation inside the bucket holding the median, as PromQL's
 // histogram_quantile does). 0 when nothing was observed.
 func (m *Metrics) FirstTokenMedian() float64 {
-	return quantile(m.LLMFirstToken, 0.5)
+	return quantile(m.LLMLatency, 0.5)
 }
 
 func quantile(c prometheus.Collector, q float64) float64 {

@@ -23,7 +23,9 @@ import (
 	"github.com/chatboxhq/chatbox/internal/config"
 	"github.com/chatboxhq/chatbox/internal/crypto"
 	"github.com/chatboxhq/chatbox/internal/httpapi"
+	"github.com/chatboxhq/chatbox/internal/llm/failover"
 	"github.com/chatboxhq/chatbox/internal/metrics"
+	"github.com/chatboxhq/chatbox/internal/notify"
 	"github.com/chatboxhq/chatbox/internal/store/sqlite"
 	"github.com/chatboxhq/chatbox/internal/transport/ws"
 )
@@ -45,6 +47,9 @@ type App struct {
 	nc       *nats.Conn
 	bus      *bus.Bus
 	svc      *chat.Service
+	outbox   notify.Outbox // notification outbox, in the same storage as the chat
+	notifier *notify.Notifier
+	llm      *failover.Group // the providers' circuit breakers; nil with the demo model
 	ws       *ws.Server
 	handler  http.Handler
 	draining atomic.Bool
@@ -64,17 +69,23 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 	if err := a.openStorage(ctx); err != nil {
 		return nil, err
 	}
-	sealer, err := crypto.NewKeyring(cfg.Storage.EncryptionKey)
+	sealer, err := crypto.NewKeyring(cfg.Storage.EncryptionKey, cfg.Storage.EncryptionKeysOld...)
 	if err != nil {
 		return nil, fmt.Errorf("encryption key: %w", err)
+	}
+	log.Info("encryption keys loaded", "primary_key_id", sealer.PrimaryID(), "old_keys", len(cfg.Storage.EncryptionKeysOld))
+	if err := a.openNotifier(sealer); err != nil {
+		return nil, err
 	}
 	if err := a.openBus(); err != nil {
 		return nil, err
 	}
-	models, err := buildModels(cfg.LLM, a.metrics, log)
+	models, llmGroup, err := buildModels(cfg.LLM, a.metrics, log)
 	if err != nil {
 		return nil, err
 	}
+	a.llm = llmGroup
+	models = a.watchModels(models)
 	a.svc, err = chat.NewService(chat.Config{
 		Repo:         a.repo,
 		Sealer:       sealer,
@@ -84,7 +95,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 		History:      chat.HistoryBudget{MaxMessages: cfg.LLM.HistoryMaxMessages, MaxChars: cfg.LLM.HistoryMaxChars},
 		Logger:       log,
 		Hooks: chat.Hooks{
-			Takeover: func(chat.Session) { a.metrics.AdminTakeovers.Inc() },
+			Takeover:      func(chat.Session) { a.metrics.AdminTakeovers.Inc() },
+			HelpRequested: a.helpRequested,
+			HelpAnswered:  a.helpAnswered,
 		},
 	})
 	if err != nil {
@@ -109,18 +122,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 		ReadyChecks: []httpapi.Check{
 			{Name: "storage", Fn: a.repo.Ping},
 			{Name: "bus", Fn: func(context.Context) error { return a.bus.Ping() }},
+			{Name: "llm", Fn: a.llmReady},
 		},
 		Draining:         a.draining.Load,
 		CORSOrigins:      cfg.Server.CORSAllowedOrigins,
 		Logger:           log,
 		FirstTokenMedian: a.metrics.FirstTokenMedian,
 	})
+	a.startNotifier()
 	return a, nil
 }
 
 func (a *App) openStorage(ctx context.Context) error {
 	if a.cfg.Storage.MongoURI != "" {
-		return errors.New("MONGO_URI: this build has no MongoDB adapter yet; unset MONGO_URI to use the embedded SQLite store")
+		return a.openMongo(ctx)
 	}
 	store, err := sqlite.Open(ctx, a.cfg.Storage.SQLitePath)
 	if err != nil {
@@ -128,6 +143,7 @@ func (a *App) openStorage(ctx context.Context) error {
 	}
 	a.closers = append(a.closers, func() { _ = store.Close() })
 	a.repo = a.metrics.InstrumentRepository(store)
+	a.outbox = store.Outbox()
 	a.log.Info("storage ready", "adapter", "sqlite", "path", a.cfg.Storage.SQLitePath)
 	return nil
 }

@@ -44,6 +44,19 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	}
 
 	reply := s.cfg.reply(req)
+	if reply.HoldHeaders != nil {
+		select {
+		case <-reply.HoldHeaders:
+		case <-r.Context().Done():
+			s.update(func() { s.aborted++ })
+			return
+		case <-s.closing:
+			return
+		}
+	}
+	for k, vs := range reply.Header {
+		w.Header()[k] = vs
+	}
 	if reply.FailStatus != 0 {
 		writeFailure(w, reply)
 		return

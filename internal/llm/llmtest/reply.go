@@ -1,6 +1,7 @@
 package llmtest
 
 import (
+	"net/http"
 	"strings"
 	"time"
 )
@@ -14,20 +15,29 @@ type Usage struct {
 // Reply decides how the server answers one request. The zero Reply streams
 // nothing and finishes normally (an empty answer).
 //
-// The steps happen in this order: the Gate wait once GateAfter tokens have
-// been sent, the error event once ErrorAfter tokens have been sent, the
-// remaining tokens, then Hang, Truncate, or the normal end (a chunk with
-// FinishReason, the usage chunk when requested, and data: [DONE]).
+// The steps happen in this order: HoldHeaders, FailStatus, the Gate wait
+// once GateAfter tokens have been sent, the error event once ErrorAfter
+// tokens have been sent, the remaining tokens, then Hang, Drop, Truncate,
+// or the normal end (a chunk with FinishReason, the usage chunk when
+// requested, and data: [DONE]).
 type Reply struct {
 	// Tokens are streamed one chunk each, in order, flushed one by one.
 	Tokens []string
 	// TokenDelay is waited before each token; 0 streams as fast as possible.
 	TokenDelay time.Duration
 
+	// HoldHeaders, when non-nil, delays everything, the status line
+	// included, until it is closed (or the client leaves, or the server
+	// closes): a slow first byte.
+	HoldHeaders <-chan struct{}
+
 	// FailStatus, when non-zero, answers with that HTTP status instead of a
 	// stream. The body is FailBody, or an OpenAI-style error object if empty.
 	FailStatus int
 	FailBody   string
+	// Header is added to the response, a failure or the stream, e.g.
+	// Retry-After with a 429.
+	Header http.Header
 
 	// ErrorMessage or ErrorAfter > 0 sends an error event
 	// (data: {"error":{...}}) after ErrorAfter tokens, then closes the
@@ -39,6 +49,10 @@ type Reply struct {
 	// Truncate ends the response after the tokens without a finish reason,
 	// usage or [DONE], as a dropped upstream connection would look.
 	Truncate bool
+	// Drop cuts the connection after the tokens without ending the
+	// response, as a crashed upstream or a reset proxy does: the client
+	// reads an unexpected EOF in the middle of the body.
+	Drop bool
 	// Hang stalls after the tokens until the client goes away (or the server
 	// is closed), for cancellation tests.
 	Hang bool

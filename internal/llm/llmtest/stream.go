@@ -102,6 +102,11 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, req Request, rep
 	case reply.Hang:
 		gone, _ := e.wait(nil, 0)
 		return gone
+	case reply.Drop:
+		if conn, _, err := e.rc.Hijack(); err == nil {
+			_ = conn.Close()
+		}
+		return false
 	case reply.Truncate:
 		return false
 	}

@@ -7,10 +7,13 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/packages/ssestream"
+
+	"github.com/chatboxhq/chatbox/internal/llm"
 )
 
 // ErrTruncated means the stream ended without a finish reason: the answer
@@ -37,6 +40,19 @@ type APIError struct {
 	Type       string // the provider's error type, e.g. "server_error"
 	Code       string // the provider's error code, e.g. "rate_limit_exceeded"
 	Message    string // the provider's message, key redacted, shortened
+	// RetryAfter is how long the provider asked callers to wait
+	// (Retry-After or retry-after-ms); 0 if it did not say.
+	RetryAfter time.Duration
+}
+
+// RetryHint implements llm.RetryHinter: a status error is retryable as
+// llm.StatusRetryable says; an error event in the stream is the server's
+// failure while generating, unless it says the request was invalid.
+func (e *APIError) RetryHint() (retry bool, after time.Duration) {
+	if e.StatusCode != 0 {
+		return llm.StatusRetryable(e.StatusCode), e.RetryAfter
+	}
+	return e.Type != "invalid_request_error", e.RetryAfter
 }
 
 // Error describes the failure with its status and the provider's message.
@@ -83,6 +99,7 @@ func (p *Provider) statusMiddleware(req *http.Request, next option.MiddlewareNex
 		Type:       p.clean(typ),
 		Code:       p.clean(code),
 		Message:    p.clean(msg),
+		RetryAfter: llm.RetryAfter(res.Header, time.Now()),
 	}
 }
 
