@@ -142,12 +142,18 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 	if !ok {
 		model = svc.models[svc.def]
 	}
+	convIDs, err := svc.repo.ConversationIDs(ctx, sessionID)
+	if err != nil {
+		return fmt.Errorf("load conversation ids: %w", err)
+	}
+	convs := NewConversationMap(convIDs)
 	req := CompletionRequest{
 		Model:           model.Upstream,
 		System:          model.SystemPrompt,
 		Turns:           buildTurns(msgs, svc.history.MaxChars),
 		MaxOutputTokens: model.MaxOutputTokens,
 		User:            sess.UserID,
+		Conversations:   convs,
 	}
 	streamID := newID()
 	a.setStream(r, &StreamSnapshot{StreamID: streamID, ReplyTo: replyTo})
@@ -172,6 +178,11 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 	if completion.Text == "" {
 		completion.Text = text
 	}
+
+	// What the provider spent and remembered counts even when the reply is
+	// blank or failed: the tokens were used, and Dify keeps the
+	// conversation it started.
+	a.account(sessionID, completion.Usage, convs.Changed())
 
 	done := Delta{StreamID: streamID, ReplyTo: replyTo, Index: -1, Done: true}
 	handedOver := errors.Is(context.Cause(ctx), errHandedOver)
@@ -241,6 +252,26 @@ func (a *assistant) store(sessionID, modelID string, replyTo int64, c Completion
 	}
 	m.Seq = res.Message.Seq
 	return m, nil
+}
+
+// account stores a reply's token usage and the provider conversation ids it
+// changed. Like store, it outlives the run's cancellation. A failure is
+// logged, not returned: the reply itself is fine, only its bookkeeping is
+// short.
+func (a *assistant) account(sessionID string, u Usage, convs map[string]string) {
+	svc := a.svc
+	ctx, cancel := context.WithTimeout(context.Background(), persistTimeout)
+	defer cancel()
+	if u.Total() > 0 {
+		if err := svc.repo.RecordUsage(ctx, sessionID, u, svc.now()); err != nil {
+			svc.log.Error("storing token usage failed", "session_id", sessionID, "err", err)
+		}
+	}
+	if len(convs) > 0 {
+		if err := svc.repo.SetConversationIDs(ctx, sessionID, convs); err != nil {
+			svc.log.Error("storing provider conversation ids failed", "session_id", sessionID, "err", err)
+		}
+	}
 }
 
 func (a *assistant) setStream(r *run, s *StreamSnapshot) {

@@ -20,6 +20,8 @@ var (
 	ErrTooLarge = errors.New("content too large")
 	// ErrUnavailable: no model could answer.
 	ErrUnavailable = errors.New("assistant unavailable")
+	// ErrQuotaExceeded: the user has used up today's token budget.
+	ErrQuotaExceeded = errors.New("daily token budget used up")
 	// ErrDraining: the instance is shutting down and accepts no new work.
 	ErrDraining = errors.New("server draining")
 )

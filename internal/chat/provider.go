@@ -28,6 +28,9 @@ type CompletionRequest struct {
 	Turns           []Turn
 	MaxOutputTokens int    // 0: provider default
 	User            string // end user's id, for providers that take one
+	// Conversations holds the session's provider-side conversation ids
+	// (Dify); nil when the caller keeps none.
+	Conversations ConversationIDs
 }
 
 // Usage is token accounting as reported by the provider (never estimated).

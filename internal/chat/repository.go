@@ -26,6 +26,8 @@ import (
 //     to an ended session, wrapped with context; anything else is a storage
 //     failure.
 type Repository interface {
+	UsageStore // token totals and provider conversation ids (usage_store.go)
+
 	// StartSession stores s and its first message atomically; first gets seq 1
 	// and s.LastSeq becomes 1. If first is a duplicate (see above), nothing is
 	// written and the original session and message are returned with

@@ -30,6 +30,9 @@ type Config struct {
 	Logger       *slog.Logger
 	Now          func() time.Time // for tests; defaults to time.Now
 	Hooks        Hooks
+	// DailyTokenBudget caps the tokens (input plus output, as providers
+	// report them) one user's replies may use per UTC day; 0: no cap.
+	DailyTokenBudget int
 }
 
 // Service is the chat domain's entry point for transports: it validates and
@@ -45,6 +48,7 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	hooks   Hooks
+	budget  int
 	asst    *assistant
 }
 
@@ -67,6 +71,7 @@ func NewService(cfg Config) (*Service, error) {
 		log:     cfg.Logger,
 		now:     cfg.Now,
 		hooks:   cfg.Hooks,
+		budget:  cfg.DailyTokenBudget,
 	}
 	for _, m := range cfg.Models {
 		if m.ID == "" || m.Provider == nil {
@@ -109,15 +114,27 @@ func (s *Service) modelIDs() []string {
 
 // ModelInfo is the public description of a model.
 type ModelInfo struct {
-	ID   string
-	Name string
+	ID        string
+	Name      string
+	Available bool // false while every provider that could serve it is failing
+}
+
+// availability is implemented by providers that know whether they can
+// answer right now (a failover chain whose circuit breakers are all open
+// cannot); providers without it are taken as available.
+type availability interface {
+	Available() bool
 }
 
 // Models lists the models users can pick, in configured order.
 func (s *Service) Models() []ModelInfo {
 	out := make([]ModelInfo, 0, len(s.ordered))
 	for _, m := range s.ordered {
-		out = append(out, ModelInfo{ID: m.ID, Name: m.Name})
+		available := true
+		if p, ok := m.Provider.(availability); ok {
+			available = p.Available()
+		}
+		out = append(out, ModelInfo{ID: m.ID, Name: m.Name, Available: available})
 	}
 	return out
 }
@@ -150,6 +167,9 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 	}
 	if s.asst.isDraining() {
 		return Sent{}, ErrDraining
+	}
+	if err := s.checkBudget(ctx, actor); err != nil {
+		return Sent{}, err
 	}
 	now := Millis(s.now())
 	msg := Message{
@@ -222,6 +242,32 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 	// assistant only answers a question that is still owed.
 	s.asst.kick(stored.SessionID)
 	return Sent{Message: stored, Session: res.Session, Duplicate: res.Duplicate}, nil
+}
+
+// checkBudget refuses a new message once the user's replies used up the
+// daily token budget: checked before storing, so the refused message is not
+// half-accepted and the client can show the error next to it.
+func (s *Service) checkBudget(ctx context.Context, actor Actor) error {
+	if s.budget <= 0 {
+		return nil
+	}
+	used, err := s.repo.UserUsage(ctx, actor.ID, s.now())
+	if err != nil {
+		return fmt.Errorf("check token budget: %w", err)
+	}
+	if used.Total() >= s.budget {
+		return fmt.Errorf("%w: %d of %d tokens used today (UTC)", ErrQuotaExceeded, used.Total(), s.budget)
+	}
+	return nil
+}
+
+// SessionUsage returns the tokens a session's replies used, for the session's
+// owner or an admin.
+func (s *Service) SessionUsage(ctx context.Context, actor Actor, sessionID string) (Usage, error) {
+	if _, err := s.Session(ctx, actor, sessionID); err != nil {
+		return Usage{}, err
+	}
+	return s.repo.SessionUsage(ctx, sessionID)
 }
 
 func validateUserMessage(in UserMessage) error {

@@ -86,6 +86,9 @@ type LLM struct {
 	// FirstTokenTimeout (LLM_FIRST_TOKEN_TIMEOUT, default 30s) is how long
 	// a provider may take to its first token before the reply fails over.
 	FirstTokenTimeout time.Duration
+	// DailyTokenBudget (LLM_DAILY_TOKEN_BUDGET, default 0: none) caps the
+	// tokens one user's replies may use per UTC day.
+	DailyTokenBudget int
 	// Providers are sorted by Priority, ascending; equal priorities keep their
 	// configuration order.
 	Providers []Provider

@@ -141,6 +141,9 @@ func configSpecs() []spec[Config] {
 		durationSpec(Key{Env: "LLM_FIRST_TOKEN_TIMEOUT", TOMLPath: "llm.first_token_timeout", Default: "30s",
 			Doc: "Longest wait for a provider's first token before the reply fails over to the next provider; the last provider left waits up to its own timeout."},
 			time.Second, time.Hour, func(c *Config) *time.Duration { return &c.LLM.FirstTokenTimeout }),
+		intSpec(Key{Env: "LLM_DAILY_TOKEN_BUDGET", TOMLPath: "llm.daily_token_budget", Default: "0",
+			Doc: "Tokens (input plus output, as the providers report them) one user's replies may use per UTC day; once used up, new messages get a quota_exceeded error until midnight UTC. 0: no budget."},
+			0, 1000000000, "", func(c *Config) *int { return &c.LLM.DailyTokenBudget }),
 
 		stringSpec(Key{Env: "LOG_LEVEL", TOMLPath: "log.level", Default: "info",
 			Doc: "Log level: debug, info, warn or error."},

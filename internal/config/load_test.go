@@ -195,6 +195,7 @@ func sampleEnv() map[string][2]string {
 		"LLM_HISTORY_MAX_CHARS":              {"5000", "5000"},
 		"LLM_FAILOVER":                       {"off", "false"},
 		"LLM_FIRST_TOKEN_TIMEOUT":            {"45s", "45s"},
+		"LLM_DAILY_TOKEN_BUDGET":             {"50000", "50000"},
 		"LOG_LEVEL":                          {"error", "error"},
 		"LOG_FORMAT":                         {"JSON", "json"},
 		"LLM_PROVIDER_<N>_ID":                {"p1", "id=p1"},

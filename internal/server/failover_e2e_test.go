@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chatboxhq/chatbox/internal/llm/anthropictest"
 	"github.com/chatboxhq/chatbox/internal/llm/llmtest"
@@ -112,6 +113,21 @@ func TestEveryProviderDownTurnsReadinessRed(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(ready.Checks["llm"], "circuit is open") ||
 		!strings.Contains(ready.Checks["llm"], "fake open until") || !strings.Contains(ready.Checks["llm"], "claude open until") {
 		t.Fatalf("readyz = %d %+v, want 503 naming both open providers", code, ready)
+	}
+	// New connections learn that no model can answer right now.
+	hello, _, err := srv.tryDial(token(t, "bob", time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := hello.read()
+	models, _ := status["models"].([]any)
+	for _, m := range models {
+		if m.(map[string]any)["available"] != false {
+			t.Errorf("connection_status model %v, want available false while every breaker is open", m)
+		}
+	}
+	if len(models) == 0 {
+		t.Fatalf("connection_status %v lists no models", status)
 	}
 	body := scrape(t, srv)
 	for _, p := range []string{"fake", "claude"} {

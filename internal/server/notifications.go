@@ -145,6 +145,16 @@ type watchedProvider struct {
 	outages *notify.OutageDetector
 }
 
+// Available passes on whether the wrapped provider can answer now, which
+// chat.Service.Models reports to clients; a provider that cannot tell is
+// taken as available.
+func (p watchedProvider) Available() bool {
+	if a, ok := p.Provider.(interface{ Available() bool }); ok {
+		return a.Available()
+	}
+	return true
+}
+
 // Stream streams from the provider and records whether it answered. A
 // reply stopped by its caller (the user left, an admin took over) says
 // nothing about the provider and is not recorded.

@@ -87,13 +87,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 	a.llm = llmGroup
 	models = a.watchModels(models)
 	a.svc, err = chat.NewService(chat.Config{
-		Repo:         a.repo,
-		Sealer:       sealer,
-		Bus:          a.bus,
-		Models:       models,
-		DefaultModel: cfg.LLM.DefaultModel,
-		History:      chat.HistoryBudget{MaxMessages: cfg.LLM.HistoryMaxMessages, MaxChars: cfg.LLM.HistoryMaxChars},
-		Logger:       log,
+		Repo:             a.repo,
+		Sealer:           sealer,
+		Bus:              a.bus,
+		Models:           models,
+		DefaultModel:     cfg.LLM.DefaultModel,
+		History:          chat.HistoryBudget{MaxMessages: cfg.LLM.HistoryMaxMessages, MaxChars: cfg.LLM.HistoryMaxChars},
+		Logger:           log,
+		DailyTokenBudget: cfg.LLM.DailyTokenBudget,
 		Hooks: chat.Hooks{
 			Takeover:      func(chat.Session) { a.metrics.AdminTakeovers.Inc() },
 			HelpRequested: a.helpRequested,

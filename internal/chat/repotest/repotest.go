@@ -64,6 +64,8 @@ func Run(t *testing.T, newDB Factory) {
 		{"AdminListFilters", testAdminListFilters},
 		{"Audit", testAudit},
 		{"CountsAndUsage", testCountsAndUsage},
+		{"Usage", testUsage},
+		{"ConversationIDs", testConversationIDs},
 		{"Ping", testPing},
 		{"ContextCancelled", testContextCancelled},
 	}

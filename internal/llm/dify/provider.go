@@ -4,8 +4,8 @@
 //
 // Dify keeps each conversation's memory itself. The provider sends the
 // session's conversation_id and reports the one Dify assigns through the
-// llm.Conversations found in the request context, so the chat domain can
-// store it with the session.
+// request's chat.ConversationIDs, so the chat domain can store it with the
+// session.
 package dify
 
 import (
@@ -50,7 +50,7 @@ var (
 // Options configures a Provider.
 type Options struct {
 	// Name identifies the provider in logs, metrics, errors and
-	// llm.Conversations; DefaultName if empty.
+	// chat.ConversationIDs; DefaultName if empty.
 	Name string
 	// BaseURL is the app's API base, e.g. "https://dify.example.com/v1",
 	// required: Dify is mostly self-hosted.
@@ -96,14 +96,14 @@ func (p *Provider) Name() string { return p.name }
 // piece of the answer. See chat.Provider for the contract, and buildQuery
 // for what is sent when Dify has no conversation for the session yet.
 //
-// The session's conversation id comes from llm.ConversationsFrom(ctx); a
+// The session's conversation id comes from req.Conversations; a
 // new one is reported there as soon as Dify names it. An id Dify no longer
 // knows (404) is dropped and the question asked again in a new
 // conversation, before anything was emitted. Usage is message_end's. An
 // error event, a stream without message_end, or a moderation replacement
 // of an answer already streamed are errors, never a shortened answer.
 func (p *Provider) Stream(ctx context.Context, req chat.CompletionRequest, emit func(delta string) error) (chat.Completion, error) {
-	convs := llm.ConversationsFrom(ctx)
+	convs := req.Conversations
 	convID := ""
 	if convs != nil {
 		convID = convs.ConversationID(p.name)

@@ -136,11 +136,12 @@ func TestConversationIDRoundTrip(t *testing.T) {
 		return difytest.Reply{Tokens: []string{"ok"}, ConversationID: "conv-from-dify"}
 	}))
 	p := newProvider(t, s)
-	convs := llm.NewConversationMap(nil)
-	ctx := llm.WithConversations(t.Context(), convs)
+	convs := chat.NewConversationMap(nil)
+	first := request("u1", "first")
+	first.Conversations = convs
 
 	// First reply: Dify starts a conversation and the provider reports it.
-	if _, err := p.Stream(ctx, request("u1", "first"), func(string) error { return nil }); err != nil {
+	if _, err := p.Stream(t.Context(), first, func(string) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if got := convs.Changed(); !maps.Equal(got, map[string]string{"test-dify": "conv-from-dify"}) {
@@ -148,9 +149,10 @@ func TestConversationIDRoundTrip(t *testing.T) {
 	}
 	// Second reply: the id goes back, and only the new question, since
 	// Dify remembers the rest.
-	stored := llm.NewConversationMap(map[string]string{"test-dify": "conv-from-dify"})
-	ctx = llm.WithConversations(t.Context(), stored)
-	if _, err := p.Stream(ctx, request("u1", "first", "ok", "second"), func(string) error { return nil }); err != nil {
+	stored := chat.NewConversationMap(map[string]string{"test-dify": "conv-from-dify"})
+	second := request("u1", "first", "ok", "second")
+	second.Conversations = stored
+	if _, err := p.Stream(t.Context(), second, func(string) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	r := s.Requests()[1]
@@ -165,10 +167,11 @@ func TestConversationIDRoundTrip(t *testing.T) {
 func TestForgottenConversationStartsANewOne(t *testing.T) {
 	s := difytest.NewServer(t)
 	p := newProvider(t, s)
-	convs := llm.NewConversationMap(map[string]string{"test-dify": "conv-deleted", "other-dify": "conv-other"})
-	ctx := llm.WithConversations(t.Context(), convs)
+	convs := chat.NewConversationMap(map[string]string{"test-dify": "conv-deleted", "other-dify": "conv-other"})
+	req := request("u1", "what is 2+2?", "4", "and times 3?")
+	req.Conversations = convs
 	var rec recorder
-	got, err := p.Stream(ctx, request("u1", "what is 2+2?", "4", "and times 3?"), rec.emit)
+	got, err := p.Stream(t.Context(), req, rec.emit)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,8 @@ import (
 type reader struct {
 	p        *Provider
 	ctx      context.Context
-	convs    llm.Conversations // nil when the caller keeps no ids
-	sentConv string            // the conversation id sent, "" for a new one
+	convs    chat.ConversationIDs // nil when the caller keeps no ids
+	sentConv string               // the conversation id sent, "" for a new one
 	user     string
 	emit     func(string) error
 

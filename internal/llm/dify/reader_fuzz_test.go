@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chatboxhq/chatbox/internal/llm"
+	"github.com/chatboxhq/chatbox/internal/chat"
 )
 
 // FuzzReader feeds whole response bodies, as a Dify server (or anything
@@ -30,7 +30,7 @@ func FuzzReader(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body string) {
 		var emitted strings.Builder
 		r := reader{
-			p: p, ctx: context.Background(), convs: llm.NewConversationMap(nil), user: "u",
+			p: p, ctx: context.Background(), convs: chat.NewConversationMap(nil), user: "u",
 			emit: func(d string) error { emitted.WriteString(d); return nil },
 		}
 		got, err := r.read(strings.NewReader(body))

@@ -57,6 +57,9 @@ func indexSpecs() []indexSpec {
 		{collection: notificationsCollection, name: "idx_notification_session", keys: bson.D{{Key: "session_id", Value: 1}, {Key: "status", Value: 1}}},
 		{collection: notificationsCollection, name: "idx_notification_created", keys: bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
 		{collection: windowsCollection, name: "idx_window_scope", keys: bson.D{{Key: "scope", Value: 1}, {Key: "generation", Value: -1}}},
+		// Token usage sums: a session's replies, a user's replies of one day.
+		{collection: usageEventsCollection, name: "idx_usage_session", keys: bson.D{{Key: "session_id", Value: 1}}},
+		{collection: usageEventsCollection, name: "idx_usage_user_day", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "day", Value: 1}}},
 	}
 }
 

@@ -51,8 +51,9 @@ const (
 )
 
 type modelFrame struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Available bool   `json:"available"` // false while its providers' circuit breakers are open
 }
 
 type connectionStatusFrame struct {
@@ -142,6 +143,7 @@ const (
 	codeSessionEnded   = "session_ended"
 	codeConflict       = "conflict"
 	codeLLMUnavailable = "llm_unavailable"
+	codeQuotaExceeded  = "quota_exceeded"
 	codeUnavailable    = "unavailable"
 	codeInternal       = "internal"
 )

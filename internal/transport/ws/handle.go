@@ -294,6 +294,9 @@ func (c *conn) failErr(err error, ref, sessionID string) {
 		f.Code, f.Message = codeSessionEnded, "session has ended; start a new one"
 	case errors.Is(err, chat.ErrDraining):
 		f.Code, f.Message, f.RetryAfterMS = codeUnavailable, "server is restarting; reconnect and retry", 1000
+	case errors.Is(err, chat.ErrQuotaExceeded):
+		f.Code, f.Message = codeQuotaExceeded, err.Error()
+		f.RetryAfterMS = time.Until(chat.BudgetResetsAt(time.Now())).Milliseconds()
 	case errors.Is(err, chat.ErrUnavailable):
 		f.Code, f.Message = codeLLMUnavailable, "the assistant is unavailable"
 	default:

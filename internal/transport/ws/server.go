@@ -184,7 +184,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func modelFrames(models []chat.ModelInfo) []modelFrame {
 	out := make([]modelFrame, 0, len(models))
 	for _, m := range models {
-		out = append(out, modelFrame{ID: m.ID, Name: m.Name})
+		out = append(out, modelFrame{ID: m.ID, Name: m.Name, Available: m.Available})
 	}
 	return out
 }

@@ -1,21 +1,20 @@
-package llm
+package chat
 
 import (
-	"context"
 	"maps"
 	"sync"
 )
 
-// Conversations gives providers that keep their own conversation memory
+// ConversationIDs gives providers that keep their own conversation memory
 // (Dify) the id they gave one chat session's conversation, and lets them
-// report a new one. The chat domain puts one per session into the request
-// context (WithConversations) and stores the ids with the session, so the
+// report a new one. The assistant passes one per reply in the
+// CompletionRequest and stores what changed with the session, so the
 // provider keeps its memory across replies, restarts and replicas.
 // Providers without such memory never look at it.
 //
-// Ids are per provider (its configured id, chat.Provider.Name()): after a
+// Ids are per provider (Provider.Name(), its configured id): after a
 // failover, another Dify app must not receive the first one's id.
-type Conversations interface {
+type ConversationIDs interface {
 	// ConversationID returns the id provider gave this session's
 	// conversation, "" if it has none yet.
 	ConversationID(provider string) string
@@ -28,21 +27,7 @@ type Conversations interface {
 	SetConversationID(provider, id string)
 }
 
-type conversationsKey struct{}
-
-// WithConversations returns a context carrying c for the providers
-// serving one reply.
-func WithConversations(ctx context.Context, c Conversations) context.Context {
-	return context.WithValue(ctx, conversationsKey{}, c)
-}
-
-// ConversationsFrom returns the Conversations in ctx, or nil.
-func ConversationsFrom(ctx context.Context) Conversations {
-	c, _ := ctx.Value(conversationsKey{}).(Conversations)
-	return c
-}
-
-// ConversationMap is a Conversations held in memory, safe for concurrent
+// ConversationMap is a ConversationIDs held in memory, safe for concurrent
 // use: load a session's stored ids into it, pass it with the request, then
 // store Changed.
 type ConversationMap struct {
@@ -61,14 +46,14 @@ func NewConversationMap(ids map[string]string) *ConversationMap {
 	return m
 }
 
-// ConversationID implements Conversations.
+// ConversationID implements ConversationIDs.
 func (m *ConversationMap) ConversationID(provider string) string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.ids[provider]
 }
 
-// SetConversationID implements Conversations.
+// SetConversationID implements ConversationIDs.
 func (m *ConversationMap) SetConversationID(provider, id string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
