@@ -1,0 +1,395 @@
+// The admin console. Its list of sessions is loaded once (and again when a
+// filter changes), then kept current by the admin_feed frames every admin
+// connection receives: it never polls. The metrics cards are read once and
+// then adjusted from the same feed. Opening a session watches it live;
+// take over, reply and release use the admin frames of docs/protocol.md.
+
+import { config, url } from './lib/config.js';
+import { $, el, clear, newID, tokenClaims, formatTime, formatWait } from './lib/dom.js';
+import { Connection, api } from './lib/socket.js';
+import { SessionView, renderInto } from './lib/messages.js';
+import { download } from './lib/uploads.js';
+
+const storageKey = 'chatbox.adminToken';
+const typingEveryMs = 3000;
+const typingShowsMs = 5000;
+
+const state = {
+  token: localStorage.getItem(storageKey) || '',
+  me: '',
+  sessions: new Map(), // id -> SessionView
+  listed: new Set(), // ids the current filter shows
+  open: null, // id of the session in the detail pane
+  metrics: null,
+  pending: new Map(), // client_msg_id -> admin_message frame
+  lastTypingSent: 0,
+};
+
+const ui = {
+  conn: $('#conn'), me: $('#me'), list: $('#session-list'), empty: $('#list-empty'), filters: $('#filters'),
+  detail: $('#detail'), title: $('#d-title'), dstate: $('#d-state'), messages: $('#d-messages'),
+  typing: $('#d-typing'), takeover: $('#d-takeover'), release: $('#d-release'), end: $('#d-end'),
+  composer: $('#d-composer'), input: $('#d-input'), send: $('#d-send'), inputLabel: $('#d-input-label'),
+  notice: $('#notice'), noticeText: $('#notice-text'),
+};
+
+const conn = new Connection({
+  token: () => state.token,
+  onFrame: handleFrame,
+  onState: showConnection,
+  onOpen: () => {
+    if (state.open) conn.send({ type: 'watch', session_id: state.open, last_seq: view(state.open).lastSeq });
+    for (const f of state.pending.values()) conn.send(f);
+  },
+});
+
+function view(id) {
+  let v = state.sessions.get(id);
+  if (!v) {
+    v = new SessionView(id);
+    state.sessions.set(id, v);
+  }
+  return v;
+}
+
+const stateLabels = { connecting: 'Connecting…', online: 'Live', offline: 'Offline', 'signed-out': 'Signed out' };
+
+function showConnection(s, detail) {
+  ui.conn.dataset.state = s;
+  ui.conn.textContent = stateLabels[s] + (detail && s === 'offline' ? ` (${detail})` : '');
+  if (s === 'signed-out') {
+    $('#signin').hidden = false;
+    if (detail) $('#signin-text').textContent = detail;
+    $('#signin-dev').hidden = !config.dev;
+  }
+}
+
+// --- frames ---------------------------------------------------------------
+
+function handleFrame(f) {
+  switch (f.type) {
+    case 'connection_status':
+      state.me = f.user_id;
+      ui.me.textContent = tokenClaims(state.token).name || f.user_id;
+      break;
+    case 'admin_feed': onFeed(f); break;
+    case 'session_status': onStatus(f); break;
+    case 'message': onMessage(f); break;
+    case 'ai_response': view(f.session_id).delta(f); if (f.session_id === state.open) renderDetail(); break;
+    case 'typing': onTyping(f); break;
+    case 'resumed': break;
+    case 'error': onError(f); break;
+    default: break; // frames of later protocol versions are ignored
+  }
+}
+
+function onFeed(f) {
+  const s = f.session;
+  if (!s || !s.session_id) return;
+  const v = view(s.session_id);
+  // The cards count from what the feed (or the list) said before, not from
+  // session_status frames this console may have received first.
+  adjustMetrics(f.event, v.counted, s);
+  v.counted = s;
+  v.info = { ...(v.info || {}), ...s };
+  if (matches(v.info)) state.listed.add(v.id);
+  else state.listed.delete(v.id);
+  renderList();
+  if (v.id === state.open) renderDetail();
+}
+
+function onStatus(f) {
+  const v = view(f.session_id);
+  v.info = { ...(v.info || {}), ...f };
+  renderList();
+  if (v.id === state.open) renderDetail();
+}
+
+function onMessage(m) {
+  state.pending.delete(m.client_msg_id);
+  view(m.session_id).add(m);
+  if (m.session_id === state.open) renderDetail();
+}
+
+function onTyping(f) {
+  if (f.sender === 'admin' && mine(view(f.session_id).info)) return; // our own typing, relayed back
+  view(f.session_id).typing = { name: f.name || f.sender || 'Someone', until: Date.now() + typingShowsMs };
+  renderTyping();
+  setTimeout(renderTyping, typingShowsMs + 50);
+}
+
+function onError(f) {
+  if (f.ref) state.pending.delete(f.ref);
+  const texts = {
+    conflict: 'Another admin owns this session, or you need to take it over first.',
+    forbidden: 'Your token does not have the admin role.',
+  };
+  showNotice(texts[f.code] || f.message || 'Something went wrong.');
+}
+
+function showNotice(text) {
+  ui.noticeText.textContent = text;
+  ui.notice.hidden = false;
+}
+
+// --- metrics ----------------------------------------------------------------
+
+/** adjustMetrics keeps the cards current from the feed, comparing the
+ * session before and after the event. */
+function adjustMetrics(event, prev, next) {
+  const m = state.metrics;
+  if (!m) return;
+  const wasHuman = prev?.owner === 'human';
+  const wasWaiting = Boolean(prev?.help_requested);
+  switch (event) {
+    case 'session_created':
+      m.active_sessions++;
+      m.sessions_today++;
+      break;
+    case 'help_requested':
+      if (!wasWaiting) m.help_waiting++;
+      break;
+    case 'owner_changed':
+      if (next.owner === 'human' && !wasHuman) {
+        m.human_owned++;
+        m.takeovers_today++;
+      }
+      if (next.owner !== 'human' && wasHuman) m.human_owned--;
+      if (wasWaiting && !next.help_requested) m.help_waiting--;
+      break;
+    case 'session_ended':
+      m.active_sessions--;
+      if (wasHuman) m.human_owned--;
+      if (wasWaiting) m.help_waiting--;
+      break;
+    default:
+      return;
+  }
+  for (const k of ['active_sessions', 'help_waiting', 'human_owned']) m[k] = Math.max(0, m[k]);
+  renderMetrics();
+}
+
+function setCard(id, text) {
+  $(`#${id} .value`).textContent = text;
+}
+
+function renderMetrics() {
+  const m = state.metrics;
+  if (!m) return;
+  setCard('metric-active', String(m.active_sessions));
+  setCard('metric-today', String(m.sessions_today));
+  setCard('metric-help', String(m.help_waiting));
+  $('#metric-help').classList.toggle('alert', m.help_waiting > 0);
+  setCard('metric-human', String(m.human_owned));
+  setCard('metric-takeovers', String(m.takeovers_today));
+  const t = m.tokens_today || { input: 0, output: 0 };
+  setCard('metric-tokens', `${t.input} / ${t.output}`);
+  setCard('metric-p50', m.first_token_p50_seconds ? `${m.first_token_p50_seconds.toFixed(2)} s` : '–');
+}
+
+// --- the list -----------------------------------------------------------------
+
+function filters() {
+  return {
+    status: $('#f-status').value,
+    owner: $('#f-owner').value,
+    help: $('#f-help').checked,
+    user: $('#f-user').value.trim(),
+  };
+}
+
+/** matches applies the filters to a session the feed announced. */
+function matches(s) {
+  const f = filters();
+  return (!f.status || s.status === f.status) && (!f.owner || s.owner === f.owner) &&
+    (!f.help || s.help_requested) && (!f.user || s.user_id === f.user);
+}
+
+async function loadList() {
+  const f = filters();
+  const q = new URLSearchParams({ limit: '100' });
+  if (f.status) q.set('status', f.status);
+  if (f.owner) q.set('owner', f.owner);
+  if (f.help) q.set('help_requested', 'true');
+  if (f.user) q.set('user_id', f.user);
+  try {
+    const body = await api(state.token, `/admin/sessions?${q}`);
+    state.listed.clear();
+    for (const s of body.sessions || []) {
+      const v = view(s.session_id);
+      v.info = s;
+      if (!v.counted) v.counted = s;
+      state.listed.add(s.session_id);
+    }
+    renderList();
+  } catch (err) {
+    showListError(err);
+  }
+}
+
+function showListError(err) {
+  if (err.status === 401 || err.status === 403) showConnection('signed-out', 'This page needs a valid admin token.');
+  else console.warn('chatbox console:', err.message);
+}
+
+function waitingSeconds(s) {
+  return (Date.now() - new Date(s.help_requested_at).getTime()) / 1000;
+}
+
+function ownerText(s) {
+  if (s.owner !== 'human') return 'assistant';
+  return s.admin_id === state.me ? `${s.admin_name || s.admin_id} (you)` : (s.admin_name || s.admin_id || 'a person');
+}
+
+function renderList() {
+  clear(ui.list);
+  const items = [...state.listed].map((id) => view(id)).filter((v) => v.info).sort((a, b) => {
+    const ha = a.info.help_requested && a.info.status === 'active';
+    const hb = b.info.help_requested && b.info.status === 'active';
+    if (ha !== hb) return ha ? -1 : 1;
+    if (ha) return String(a.info.help_requested_at).localeCompare(String(b.info.help_requested_at));
+    return String(b.info.created_at).localeCompare(String(a.info.created_at));
+  });
+  for (const v of items) {
+    const s = v.info;
+    const waiting = s.help_requested && s.status === 'active';
+    const row = el('button', {
+      type: 'button', class: 'admin-session', 'aria-current': v.id === state.open ? 'true' : null,
+      'data-session': v.id, on: { click: () => openSession(v.id) },
+    },
+    el('span', { class: 'user', text: s.user_id }),
+    el('span', { class: 'status', text: `${s.status} · ${ownerText(s)}` }),
+    el('time', { datetime: s.created_at, text: formatTime(s.created_at) }),
+    waiting ? el('span', { class: 'wait', 'data-since': s.help_requested_at, text: `help · waiting ${formatWait(waitingSeconds(s))}` }) : null);
+    ui.list.append(el('li', { class: waiting ? 'help' : '' }, row));
+  }
+  ui.empty.hidden = items.length > 0;
+}
+
+/** tickWaits refreshes the waiting times shown (a clock on the page; no
+ * request is made). */
+function tickWaits() {
+  for (const w of ui.list.querySelectorAll('.wait')) {
+    w.textContent = `help · waiting ${formatWait((Date.now() - new Date(w.dataset.since).getTime()) / 1000)}`;
+  }
+}
+
+// --- the detail pane ------------------------------------------------------------
+
+function openSession(id) {
+  if (state.open && state.open !== id) conn.send({ type: 'unwatch', session_id: state.open });
+  state.open = id;
+  ui.notice.hidden = true;
+  ui.detail.hidden = false;
+  document.body.classList.add('detail-open');
+  conn.send({ type: 'watch', session_id: id, last_seq: view(id).lastSeq });
+  renderList();
+  renderDetail();
+}
+
+function closeSession() {
+  if (state.open) conn.send({ type: 'unwatch', session_id: state.open });
+  state.open = null;
+  ui.detail.hidden = true;
+  document.body.classList.remove('detail-open');
+  renderList();
+}
+
+function mine(s) {
+  return s?.owner === 'human' && s.admin_id === state.me;
+}
+
+function renderDetail() {
+  const v = state.open ? view(state.open) : null;
+  if (!v) return;
+  const s = v.info || {};
+  ui.title.textContent = `Conversation with ${s.user_id || 'a user'}`;
+  const parts = [`${s.status || 'active'}`, `answered by ${ownerText(s)}`];
+  if (s.help_requested) parts.push(`help requested ${formatTime(s.help_requested_at)}`);
+  ui.dstate.textContent = parts.join(' · ');
+  const active = s.status !== 'ended';
+  ui.takeover.hidden = !active || s.owner === 'human';
+  ui.release.hidden = !active || !mine(s);
+  ui.end.hidden = !active;
+  const canReply = active && mine(s);
+  ui.input.disabled = !canReply;
+  ui.send.disabled = !canReply;
+  ui.inputLabel.textContent = canReply ? `Reply as ${ui.me.textContent}` : 'Reply (take over first)';
+  const pending = [...state.pending.values()].filter((f) => f.session_id === v.id)
+    .map((f) => el('li', { class: 'message admin pending' },
+      el('div', { class: 'meta' }, el('span', { class: 'author', text: 'You' }), el('span', { class: 'badge', text: 'sending…' })),
+      el('div', { class: 'body' }, el('p', { text: f.content }))));
+  renderInto(ui.messages, v, 'admin', '', pending, saveAttachment);
+  renderTyping();
+}
+
+function renderTyping() {
+  const t = state.open ? view(state.open).typing : null;
+  ui.typing.textContent = t && t.until > Date.now() ? `${t.name} is typing…` : '';
+}
+
+function reply(ev) {
+  ev.preventDefault();
+  const content = ui.input.value.trim();
+  if (!content || !state.open) return;
+  const frame = { type: 'admin_message', session_id: state.open, client_msg_id: newID(), content };
+  state.pending.set(frame.client_msg_id, frame);
+  ui.input.value = '';
+  conn.send(frame);
+  renderDetail();
+}
+
+function saveAttachment(a) {
+  download(state.token, a).catch((err) => showNotice(`Could not download ${a.name}: ${err.message}`));
+}
+
+async function endSession() {
+  try {
+    const body = await api(state.token, `/sessions/${encodeURIComponent(state.open)}/end`, { method: 'POST' });
+    if (body.session) onStatus(body.session);
+  } catch (err) {
+    showNotice(`Could not end the session: ${err.message}`);
+  }
+}
+
+async function loadMetrics() {
+  try {
+    state.metrics = await api(state.token, '/admin/metrics');
+    renderMetrics();
+  } catch (err) {
+    showListError(err);
+  }
+}
+
+ui.filters.addEventListener('change', loadList);
+ui.filters.addEventListener('submit', (ev) => { ev.preventDefault(); loadList(); });
+ui.takeover.addEventListener('click', () => conn.send({ type: 'takeover', session_id: state.open }));
+ui.release.addEventListener('click', () => conn.send({ type: 'release', session_id: state.open }));
+ui.end.addEventListener('click', endSession);
+$('#d-close').addEventListener('click', closeSession);
+$('#notice-close').addEventListener('click', () => { ui.notice.hidden = true; });
+ui.composer.addEventListener('submit', reply);
+ui.input.addEventListener('keydown', (ev) => {
+  if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+    ev.preventDefault();
+    ui.composer.requestSubmit();
+  }
+});
+ui.input.addEventListener('input', () => {
+  const now = Date.now();
+  if (mine(view(state.open).info) && now - state.lastTypingSent > typingEveryMs) {
+    state.lastTypingSent = now;
+    conn.send({ type: 'typing', session_id: state.open });
+  }
+});
+
+if (state.token) {
+  conn.start();
+  loadMetrics();
+  loadList();
+  setInterval(tickWaits, 1000);
+} else if (config.dev) {
+  location.replace(url('/dev/login?admin=1')); // development: get an admin token first
+} else {
+  showConnection('signed-out', '');
+}
