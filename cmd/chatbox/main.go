@@ -99,6 +99,7 @@ func serve(args []string, stderr io.Writer) error {
 		"addr", ln.Addr().String(),
 		"websocket", fmt.Sprintf("ws://localhost:%d%s/ws", cfg.Server.Port, cfg.Server.PathPrefix),
 		"health", fmt.Sprintf("http://localhost:%d%s/healthz", cfg.Server.Port, cfg.Server.PathPrefix),
+		"open_in_a_browser", fmt.Sprintf("http://localhost:%d%s/", cfg.Server.Port, cfg.Server.PathPrefix),
 		"get_a_token", "go run ./cmd/chatbox token --user alice   (add --admin for an admin)")
 	return app.Serve(ctx, ln)
 }

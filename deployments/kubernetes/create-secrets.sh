@@ -9,7 +9,8 @@
 # every token until the issuer shares it; ENCRYPTION_KEYS_OLD is kept as it
 # is. MONGO_URI, LLM_PROVIDER_1_API_KEY, the optional keys of providers 2
 # and 3, and the optional notification credentials (SMTP_USER, SMTP_PASS,
-# SMS_ACCOUNT_SID, SMS_AUTH_TOKEN) are asked for without echoing them (Enter
+# SMS_ACCOUNT_SID, SMS_AUTH_TOKEN) and the attachments bucket's credentials
+# (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY) are asked for without echoing them (Enter
 # keeps the current value of an existing Secret).
 #
 # Secret values never appear on a command line, in the output or in a file
@@ -115,6 +116,8 @@ ask SMTP_USER "user name on the mail server, for email notifications" '^[^[:spac
 ask SMTP_PASS "password on the mail server" '.' optional
 ask SMS_ACCOUNT_SID "Twilio account SID, for SMS notifications" '^AC[0-9a-fA-F]{32}$' optional
 ask SMS_AUTH_TOKEN "Twilio auth token" '^[^[:space:]]+$' optional
+ask S3_ACCESS_KEY_ID "access key id of the attachments bucket (S3_BUCKET)" '^[^[:space:]]+$' optional
+ask S3_SECRET_ACCESS_KEY "secret access key of the attachments bucket" '^[^[:space:]]+$' optional
 
 kubectl create secret generic "$secret_name" --namespace "$namespace" \
 	--from-file="$workdir" --dry-run=client -o yaml |

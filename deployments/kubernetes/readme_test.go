@@ -16,12 +16,7 @@ const guide = "README.md"
 // features this build does not have yet, each with the feature. The guide
 // may name them only to say so; once the server reads one, it moves to
 // configmap.yaml or chat-secrets and leaves this list (a test says when).
-var pendingEnv = map[string]string{
-	"S3_BUCKET":            "file attachments",
-	"S3_REGION":            "file attachments",
-	"S3_ACCESS_KEY_ID":     "file attachments",
-	"S3_SECRET_ACCESS_KEY": "file attachments",
-}
+var pendingEnv = map[string]string{}
 
 // promisedLogLines are log messages the guide tells operators to grep for.
 var promisedLogLines = []string{

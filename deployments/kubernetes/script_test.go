@@ -173,9 +173,9 @@ func TestCreateSecretsNewSecret(t *testing.T) {
 		apiKey = "sk-typed-by-the-operator"
 		sid    = "AC0123456789abcdef0123456789abcdef"
 	)
-	// An invalid MONGO_URI is asked again; optional provider and SMTP keys
-	// are skipped.
-	input := strings.Join([]string{"not-a-uri", mongo, apiKey, "", "", "", "", sid, "twilio-token"}, "\n") + "\n"
+	// An invalid MONGO_URI is asked again; optional provider, SMTP and S3
+	// keys are skipped.
+	input := strings.Join([]string{"not-a-uri", mongo, apiKey, "", "", "", "", sid, "twilio-token", "", ""}, "\n") + "\n"
 	applied, output, argv := runScript(t, nil, input, "chatbox")
 
 	wantKeys := []string{"ENCRYPTION_KEY", "JWT_SECRET", "LLM_PROVIDER_1_API_KEY", "MONGO_URI", "SMS_ACCOUNT_SID", "SMS_AUTH_TOKEN"}
@@ -229,7 +229,7 @@ func TestCreateSecretsKeepsExistingKeys(t *testing.T) {
 		"SMTP_USER":              "mailer",
 		"SMTP_PASS":              "mail password with spaces",
 	}
-	applied, output, _ := runScript(t, existing, strings.Repeat("\n", 8))
+	applied, output, _ := runScript(t, existing, strings.Repeat("\n", 10))
 	if !maps.Equal(applied, existing) {
 		t.Errorf("re-run changed the Secret:\n got %v\nwant %v", applied, existing)
 	}

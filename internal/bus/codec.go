@@ -50,6 +50,16 @@ type wireMessage struct {
 	TokensOut   int       `json:"tokens_out,omitempty"`
 	CreatedAt   time.Time `json:"created_at,omitzero"`
 	Content     string    `json:"content"`
+	// Attachments is optional: older decoders ignore it and clients then
+	// read the attachments from storage.
+	Attachments []wireAttachment `json:"attachments,omitempty"`
+}
+
+type wireAttachment struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"content_type"`
 }
 
 type wireDelta struct {
@@ -95,6 +105,9 @@ func encodeEvent(ev chat.Event) ([]byte, error) {
 			ReplyTo: m.ReplyTo, ModelID: m.ModelID, Interrupted: m.Interrupted,
 			TokensIn: m.TokensIn, TokensOut: m.TokensOut, CreatedAt: m.CreatedAt,
 			Content: m.Content,
+		}
+		for _, a := range m.Attachments {
+			w.Message.Attachments = append(w.Message.Attachments, wireAttachment{ID: a.ID, Name: a.Name, Size: a.Size, ContentType: a.ContentType})
 		}
 	}
 	if d := ev.Delta; d != nil {
@@ -149,6 +162,9 @@ func decodeEvent(data []byte) (chat.Event, error) {
 				TokensIn: m.TokensIn, TokensOut: m.TokensOut, CreatedAt: m.CreatedAt,
 			},
 			Content: m.Content,
+		}
+		for _, a := range m.Attachments {
+			ev.Message.Attachments = append(ev.Message.Attachments, chat.Attachment{ID: a.ID, Name: a.Name, Size: a.Size, ContentType: a.ContentType})
 		}
 	}
 	if d := w.Delta; d != nil {

@@ -32,6 +32,12 @@ func fill(t *testing.T, v reflect.Value, n *int) {
 		v.SetInt(int64(*n))
 	case reflect.Bool:
 		v.SetBool(true)
+	case reflect.Slice:
+		// Two elements, so a codec keeping only one is caught too.
+		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+		for i := range 2 {
+			fill(t, v.Index(i), n)
+		}
 	default:
 		t.Fatalf("fill: %s has a field of kind %s; teach fill and the codec about it", v.Type(), v.Kind())
 	}

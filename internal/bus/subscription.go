@@ -72,7 +72,7 @@ func (s *subscription) stop() {
 	// deliver holds mu for the whole of fn and checks done under it, and
 	// done is set, so acquiring mu means no call is running and none will
 	// start.
-	//lint:ignore SA2001 the empty critical section is the point: it waits for fn.
 	s.mu.Lock()
+	//lint:ignore SA2001 the empty critical section is the point: it waits for fn.
 	s.mu.Unlock()
 }

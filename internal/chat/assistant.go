@@ -98,11 +98,25 @@ func (a *assistant) loop(ctx context.Context, sessionID string, r *run) {
 // unanswered, streaming deltas on the bus and storing the result.
 func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error {
 	svc := a.svc
+	// Only the instance holding the session's reply lease answers; the
+	// question of an instance that died is answered elsewhere once its
+	// lease expires (RecoverReplies).
+	claimed, err := a.claim(ctx, sessionID)
+	if err != nil || !claimed {
+		return err
+	}
+	var answered int64 // the newest user seq this run answered; 0: none, only release the lease
+	defer func() {
+		if a.settle(sessionID, answered) && answered > 0 {
+			a.markPending(r) // a newer question came in meanwhile, maybe on another instance
+		}
+	}()
 	// Follow the session before reading it: a takeover or an end committed
 	// after the read below arrives on the bus and stops this reply, on
 	// whichever instance generates it.
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
+	defer a.keepLease(sessionID, stop)()
 	unsubscribe, err := svc.bus.Subscribe(sessionID, func(ev Event) {
 		if ev.Type == EventStatus && ev.Session != nil && !answerable(*ev.Session) {
 			stop(errHandedOver)
@@ -123,6 +137,7 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 		return fmt.Errorf("load session: %w", err)
 	}
 	if !answerable(sess) {
+		answered = sess.LastSeq // a human answers, or nobody: the AI owes nothing
 		return nil
 	}
 	after := max(sess.LastSeq-int64(svc.history.MaxMessages), 0)
@@ -134,8 +149,12 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 	if err != nil {
 		return err
 	}
+	if msgs, err = svc.withAttachments(ctx, sessionID, msgs); err != nil {
+		return err
+	}
 	replyTo, owed := pendingQuestion(msgs)
 	if !owed {
+		answered = max(sess.LastSeq, lastSeq(msgs))
 		return nil
 	}
 	model, ok := svc.models[sess.ModelID]
@@ -150,7 +169,7 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 	req := CompletionRequest{
 		Model:           model.Upstream,
 		System:          model.SystemPrompt,
-		Turns:           buildTurns(msgs, svc.history.MaxChars),
+		Turns:           svc.loadImages(ctx, buildTurns(msgs, svc.history.MaxChars), model.Vision),
 		MaxOutputTokens: model.MaxOutputTokens,
 		User:            sess.UserID,
 		Conversations:   convs,
@@ -181,8 +200,9 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 
 	// What the provider spent and remembered counts even when the reply is
 	// blank or failed: the tokens were used, and Dify keeps the
-	// conversation it started.
-	a.account(sessionID, completion.Usage, convs.Changed())
+	// conversation it started. It is stored after the reply is published,
+	// off the path to the user's screen.
+	defer a.account(sessionID, completion.Usage, convs.Changed())
 
 	done := Delta{StreamID: streamID, ReplyTo: replyTo, Index: -1, Done: true}
 	handedOver := errors.Is(context.Cause(ctx), errHandedOver)
@@ -193,6 +213,16 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 		}
 		svc.log.Warn("assistant reply failed", "session_id", sessionID, "model", model.ID,
 			"provider", model.Provider.Name(), "partial_chars", len(completion.Text), "err", genErr)
+	}
+	answered = replyTo // answered, or failed with an error the user sees and may retry
+	if errors.Is(context.Cause(ctx), errLeaseLost) || !a.stillLeased(sessionID) {
+		// This instance stalled past its lease and another one took the
+		// question over: storing this reply too would answer it twice.
+		svc.log.Warn("reply dropped: another instance answers this question", "session_id", sessionID)
+		answered = 0
+		done.Error = ""
+		svc.publish(Event{Type: EventDelta, SessionID: sessionID, Delta: &done})
+		return nil
 	}
 	var stored *Message
 	if !blank(completion.Text) {

@@ -28,14 +28,17 @@ func buildTurns(msgs []Message, maxChars int) []Turn {
 		default:
 			continue
 		}
-		if m.Content == "" {
+		content := m.Content + describeAttachments(m.Attachments)
+		if content == "" {
 			continue
 		}
+		images := imageRefs(m.Attachments)
 		if n := len(turns); n > 0 && turns[n-1].Role == role {
-			turns[n-1].Content += "\n\n" + m.Content
+			turns[n-1].Content += "\n\n" + content
+			turns[n-1].Images = append(turns[n-1].Images, images...)
 			continue
 		}
-		turns = append(turns, Turn{Role: role, Content: m.Content})
+		turns = append(turns, Turn{Role: role, Content: content, Images: images})
 	}
 	total := 0
 	for _, t := range turns {

@@ -21,37 +21,37 @@ func TestBuildTurns(t *testing.T) {
 			name:     "alternating conversation kept in order",
 			msgs:     []Message{msg(1, SenderUser, "hi"), msg(2, SenderAI, "hello"), msg(3, SenderUser, "how?")},
 			maxChars: 1000,
-			want:     []Turn{{RoleUser, "hi"}, {RoleAssistant, "hello"}, {RoleUser, "how?"}},
+			want:     []Turn{{Role: RoleUser, Content: "hi"}, {Role: RoleAssistant, Content: "hello"}, {Role: RoleUser, Content: "how?"}},
 		},
 		{
 			name:     "human admin answers are assistant context, system notices are not",
 			msgs:     []Message{msg(1, SenderUser, "q"), msg(2, SenderSystem, "agent joined"), msg(3, SenderAdmin, "human answer"), msg(4, SenderUser, "q2")},
 			maxChars: 1000,
-			want:     []Turn{{RoleUser, "q"}, {RoleAssistant, "human answer"}, {RoleUser, "q2"}},
+			want:     []Turn{{Role: RoleUser, Content: "q"}, {Role: RoleAssistant, Content: "human answer"}, {Role: RoleUser, Content: "q2"}},
 		},
 		{
 			name:     "consecutive user messages merge so roles alternate",
 			msgs:     []Message{msg(1, SenderUser, "a"), msg(2, SenderUser, "b")},
 			maxChars: 1000,
-			want:     []Turn{{RoleUser, "a\n\nb"}},
+			want:     []Turn{{Role: RoleUser, Content: "a\n\nb"}},
 		},
 		{
 			name:     "oldest turns dropped to fit the budget, result starts with user",
 			msgs:     []Message{msg(1, SenderUser, strings.Repeat("x", 50)), msg(2, SenderAI, strings.Repeat("y", 50)), msg(3, SenderUser, "last")},
 			maxChars: 60,
-			want:     []Turn{{RoleUser, "last"}},
+			want:     []Turn{{Role: RoleUser, Content: "last"}},
 		},
 		{
 			name:     "the question is kept whole even over budget",
 			msgs:     []Message{msg(1, SenderUser, strings.Repeat("z", 100))},
 			maxChars: 10,
-			want:     []Turn{{RoleUser, strings.Repeat("z", 100)}},
+			want:     []Turn{{Role: RoleUser, Content: strings.Repeat("z", 100)}},
 		},
 		{
 			name:     "history window starting with an answer drops it",
 			msgs:     []Message{msg(5, SenderAI, "old answer"), msg(6, SenderUser, "new q")},
 			maxChars: 1000,
-			want:     []Turn{{RoleUser, "new q"}},
+			want:     []Turn{{Role: RoleUser, Content: "new q"}},
 		},
 	}
 	for _, tt := range tests {

@@ -81,6 +81,7 @@ type MessageMeta struct {
 	TokensIn    int    // ai messages: prompt tokens as reported by the provider
 	TokensOut   int    // ai messages: completion tokens as reported by the provider
 	CreatedAt   time.Time
+	Attachments []Attachment // user messages: files sent with it (upload.go); kept by UploadStore, not with the message
 }
 
 // Message is a message with its plaintext content, as the domain and its

@@ -18,6 +18,18 @@ const (
 type Turn struct {
 	Role    Role
 	Content string
+	// Images are pictures the user attached, for models that accept image
+	// input (Model.Vision); Content also names them, so a provider that
+	// cannot show them loses nothing else.
+	Images []Image
+}
+
+// Image is an image input of a turn.
+type Image struct {
+	ContentType string // image/png, image/jpeg, image/gif or image/webp
+	Data        []byte
+
+	fileID string // the upload, between buildTurns and loadImages
 }
 
 // CompletionRequest is one request to a model: the system prompt and the
@@ -70,4 +82,5 @@ type Model struct {
 	SystemPrompt    string
 	MaxOutputTokens int
 	Timeout         time.Duration // whole-reply limit; 0: none beyond the drain
+	Vision          bool          // accepts Turn.Images (images.go)
 }

@@ -26,7 +26,10 @@ import (
 //     to an ended session, wrapped with context; anything else is a storage
 //     failure.
 type Repository interface {
-	UsageStore // token totals and provider conversation ids (usage_store.go)
+	LifecycleStore // idle expiry, retention and erasure (lifecycle_store.go)
+	UsageStore     // token totals and provider conversation ids (usage_store.go)
+	UploadStore    // file attachments (upload.go)
+	ReplyLeases    // questions awaiting a reply and who generates it (reply_lease_store.go)
 
 	// StartSession stores s and its first message atomically; first gets seq 1
 	// and s.LastSeq becomes 1. If first is a duplicate (see above), nothing is

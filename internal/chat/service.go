@@ -33,6 +33,10 @@ type Config struct {
 	// DailyTokenBudget caps the tokens (input plus output, as providers
 	// report them) one user's replies may use per UTC day; 0: no cap.
 	DailyTokenBudget int
+	// ReplyLease: how replies survive the instance generating them.
+	ReplyLease ReplyLeaseConfig
+	// Uploads enables file attachments (uploads.go); nil refuses them.
+	Uploads *Uploads
 }
 
 // Service is the chat domain's entry point for transports: it validates and
@@ -49,6 +53,8 @@ type Service struct {
 	now     func() time.Time
 	hooks   Hooks
 	budget  int
+	lease   ReplyLeaseConfig
+	uploads *Uploads
 	asst    *assistant
 }
 
@@ -72,6 +78,8 @@ func NewService(cfg Config) (*Service, error) {
 		now:     cfg.Now,
 		hooks:   cfg.Hooks,
 		budget:  cfg.DailyTokenBudget,
+		lease:   cfg.ReplyLease,
+		uploads: cfg.Uploads,
 	}
 	for _, m := range cfg.Models {
 		if m.ID == "" || m.Provider == nil {
@@ -99,6 +107,12 @@ func NewService(cfg Config) (*Service, error) {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.lease.Instance == "" {
+		s.lease.Instance = newID()
+	}
+	if s.lease.TTL <= 0 {
+		s.lease.TTL = DefaultReplyLeaseTTL
 	}
 	s.asst = newAssistant(s)
 	return s, nil
@@ -147,7 +161,8 @@ type UserMessage struct {
 	SessionID   string // "" starts a new session
 	ClientMsgID string // required idempotency key
 	Content     string
-	ModelID     string // optional: pick the session's model
+	ModelID     string   // optional: pick the session's model
+	Attachments []string // optional: file ids of the sender's uploads (attach.go)
 }
 
 // Sent is the outcome of Send.
@@ -169,6 +184,9 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 		return Sent{}, ErrDraining
 	}
 	if err := s.checkBudget(ctx, actor); err != nil {
+		return Sent{}, err
+	}
+	if err := s.checkAttachments(ctx, actor, in); err != nil {
 		return Sent{}, err
 	}
 	now := Millis(s.now())
@@ -232,6 +250,9 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 		// actor's own message; this guard keeps it so if that ever changes.
 		return Sent{}, ErrNotFound
 	}
+	if stored, err = s.attach(ctx, actor, stored, in.Attachments); err != nil {
+		return Sent{}, err
+	}
 	if !res.Duplicate {
 		s.publish(Event{Type: EventMessage, SessionID: stored.SessionID, Message: &stored})
 		if in.SessionID == "" {
@@ -239,7 +260,12 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 		}
 	}
 	// Also on a duplicate: a retry after a failed reply asks again, and the
-	// assistant only answers a question that is still owed.
+	// assistant only answers a question that is still owed. The debt is
+	// stored before the kick, so if this instance dies before answering,
+	// another one does (RecoverReplies).
+	if err := s.repo.OweReply(ctx, stored.SessionID, stored.Seq, now); err != nil {
+		return Sent{}, fmt.Errorf("record owed reply: %w", err)
+	}
 	s.asst.kick(stored.SessionID)
 	return Sent{Message: stored, Session: res.Session, Duplicate: res.Duplicate}, nil
 }
@@ -332,7 +358,11 @@ func (s *Service) Messages(ctx context.Context, actor Actor, sessionID string, a
 	if err != nil {
 		return nil, fmt.Errorf("list messages: %w", err)
 	}
-	return s.openAll(sms)
+	msgs, err := s.openAll(sms)
+	if err != nil {
+		return nil, err
+	}
+	return s.withAttachments(ctx, sessionID, msgs)
 }
 
 // Sessions lists the actor's own sessions, newest first.

@@ -20,6 +20,8 @@ type Config struct {
 	LLM       LLM
 	Log       Log
 	Notify    Notify
+	Lifecycle Lifecycle // session expiry and retention
+	Uploads   Uploads   // file attachments (uploads.go)
 	// Generated lists the env names of secrets that were generated (or reused
 	// from <DataDir>/dev-secrets.json) because development mode had none; main
 	// logs them loudly.
@@ -106,6 +108,7 @@ type Provider struct {
 	MaxOutputTokens int           // 0: the backend's default
 	Timeout         time.Duration // whole-reply limit, default 120s
 	Priority        int           // lower first
+	Vision          bool          // accepts image input
 }
 
 // Log holds the logging settings.

@@ -85,7 +85,7 @@ func isSecretPath(path string) bool {
 // llm.providers, an array of tables, is handled separately.
 func isTable(path string) bool {
 	switch path {
-	case "server", "auth", "storage", "bus", "websocket", "llm", "log", "notify":
+	case "server", "auth", "storage", "bus", "websocket", "llm", "log", "notify", "sessions", "uploads":
 		return true
 	}
 	return false

@@ -151,7 +151,7 @@ func configSpecs() []spec[Config] {
 		stringSpec(Key{Env: "LOG_FORMAT", TOMLPath: "log.format",
 			Doc: "Log format: json or text; empty: json in production, text otherwise."},
 			func(c *Config) *string { return &c.Log.Format }, checkLogFormat),
-	}, notifySpecs()...)
+	}, append(append(notifySpecs(), lifecycleSpecs()...), uploadSpecs()...)...)
 }
 
 // providerSpecs is the table of per-provider keys (templates, see Key).
@@ -183,5 +183,7 @@ func providerSpecs() []spec[Provider] {
 			time.Millisecond, time.Hour, func(p *Provider) *time.Duration { return &p.Timeout }),
 		intSpec(k("priority", "0", "Order in the model list and for the default model: lower first.", false),
 			-1000000, 1000000, "", func(p *Provider) *int { return &p.Priority }),
+		boolSpec(k("vision", "false", "The model accepts images: pictures attached to a message are sent to it as image input (openai and anthropic); otherwise they are named in the text, like other files.", false),
+			func(p *Provider) *bool { return &p.Vision }),
 	}
 }

@@ -119,6 +119,7 @@ func resolveDerived(c *Config, winners map[string]value) error {
 	if c.Storage.SQLitePath == "" {
 		c.Storage.SQLitePath = filepath.Join(c.DataDir, "chatbox.db")
 	}
+	resolveUploads(c)
 	if err := resolveNotify(c, winners); err != nil {
 		return err
 	}

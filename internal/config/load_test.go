@@ -19,9 +19,11 @@ func TestDefaults(t *testing.T) {
 			MaxMessageBytes: 65536, MaxConnectionsPerUser: 10, SendQueue: 256,
 			PingInterval: 30 * time.Second, MessagesPerMinute: 30, MessageBurst: 10,
 		},
-		LLM:    LLM{HistoryMaxMessages: 50, HistoryMaxChars: 24000, Failover: true, FirstTokenTimeout: 30 * time.Second, Providers: []Provider{}},
-		Log:    Log{Level: "info", Format: "text"},
-		Notify: defaultNotify(),
+		LLM:       LLM{HistoryMaxMessages: 50, HistoryMaxChars: 24000, Failover: true, FirstTokenTimeout: 30 * time.Second, Providers: []Provider{}},
+		Log:       Log{Level: "info", Format: "text"},
+		Notify:    defaultNotify(),
+		Lifecycle: Lifecycle{IdleTimeout: 30 * time.Minute, SweepInterval: time.Minute},
+		Uploads:   Uploads{MaxBytes: 20 << 20, PerMinute: 10, Burst: 5, Dir: "data/uploads", S3Region: "us-east-1"},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -129,9 +131,11 @@ func TestFile(t *testing.T) {
 			{ID: "gpt", Name: "GPT-4o mini", Type: "openai", Endpoint: DefaultOpenAIEndpoint, Model: "gpt-4o-mini", APIKey: "sk-file",
 				SystemPrompt: "Be brief.", MaxOutputTokens: 512, Timeout: 60 * time.Second, Priority: 2},
 		}},
-		Log:    Log{Level: "debug", Format: "json"},
-		Notify: defaultNotify(),
-		Source: path,
+		Log:       Log{Level: "debug", Format: "json"},
+		Notify:    defaultNotify(),
+		Lifecycle: Lifecycle{IdleTimeout: 30 * time.Minute, SweepInterval: time.Minute},
+		Uploads:   Uploads{MaxBytes: 20 << 20, PerMinute: 10, Burst: 5, Dir: "/var/lib/chatbox/uploads", S3Region: "us-east-1"},
+		Source:    path,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("file:\n got %+v\nwant %+v", c, want)
@@ -197,6 +201,9 @@ func sampleEnv() map[string][2]string {
 		"LLM_FIRST_TOKEN_TIMEOUT":            {"45s", "45s"},
 		"LLM_DAILY_TOKEN_BUDGET":             {"50000", "50000"},
 		"LOG_LEVEL":                          {"error", "error"},
+		"SESSION_IDLE_TIMEOUT":               {"45m", "45m0s"},
+		"RETENTION_DAYS":                     {"90", "90"},
+		"LIFECYCLE_SWEEP_INTERVAL":           {"30s", "30s"},
 		"LOG_FORMAT":                         {"JSON", "json"},
 		"LLM_PROVIDER_<N>_ID":                {"p1", "id=p1"},
 		"LLM_PROVIDER_<N>_NAME":              {"Provider One", "name=Provider One"},
@@ -210,6 +217,9 @@ func sampleEnv() map[string][2]string {
 		"LLM_PROVIDER_<N>_PRIORITY":          {"-3", "priority=-3"},
 	}
 	for k, v := range notifySamples() {
+		samples[k] = v
+	}
+	for k, v := range uploadSamples() {
 		samples[k] = v
 	}
 	return samples

@@ -37,6 +37,14 @@ type Options struct {
 	// FirstTokenMedian estimates this instance's median time to first
 	// token, for the admin console; nil reports 0.
 	FirstTokenMedian func() float64
+	// Web serves the browser pages (chat, console, dev login); nil: none.
+	Web http.Handler
+	// Lifecycle serves data export and erasure (/me/export, DELETE /me and
+	// their admin forms); nil leaves those routes out.
+	Lifecycle *chat.Lifecycle
+	// Uploads stores and serves file attachments (uploads.go); nil turns
+	// the upload routes into 404s.
+	Uploads *chat.Uploads
 }
 
 // New returns the service's root handler.
@@ -57,6 +65,10 @@ func New(o Options) http.Handler {
 	mux.Handle("POST "+p+"/admin/sessions/{id}/release", a.adminOnly(a.adminRelease))
 	mux.Handle("GET "+p+"/admin/metrics", a.adminOnly(a.adminOverview))
 	mux.Handle("GET "+p+"/admin/audit", a.adminOnly(a.adminAudit))
+	mux.Handle("POST "+p+"/uploads", a.authed(a.createUpload))
+	mux.Handle("GET "+p+"/uploads/{file_id}", a.authed(a.getUpload))
+	a.lifecycleRoutes(mux, p)
+	mountWeb(mux, p, o.Web)
 	mux.HandleFunc(p+"/", a.notFound)
 	var h http.Handler = mux
 	h = withCORS(h, o.CORSOrigins, o.Logger)

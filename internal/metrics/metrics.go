@@ -22,9 +22,12 @@ type Metrics struct {
 	TokensUsed           *prometheus.CounterVec   // by provider, model, kind
 	SessionsCreated      prometheus.Counter
 	SessionsEnded        *prometheus.CounterVec // by reason
+	SessionsDeleted      *prometheus.CounterVec // by reason: retention or request
 	SlowConsumers        prometheus.Counter
 	AdminTakeovers       prometheus.Counter
 	Notifications        *prometheus.CounterVec // admin notification outcomes, by channel, result
+	Uploads              *prometheus.CounterVec // file uploads, by result
+	UploadBytes          prometheus.Counter     // bytes of accepted uploads
 }
 
 // New creates the collectors and registers them, together with the Go runtime
@@ -79,6 +82,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "chatbox_sessions_ended_total",
 			Help: "Chat sessions ended, by reason (user, admin, idle).",
 		}, []string{"reason"}),
+		SessionsDeleted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_sessions_deleted_total",
+			Help: "Sessions deleted with their messages, uploads and notifications, by reason (retention, request).",
+		}, []string{"reason"}),
 		AdminTakeovers: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chatbox_admin_takeovers_total",
 			Help: "Sessions taken over by a human admin.",
@@ -91,11 +98,20 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "chatbox_notifications_total",
 			Help: "Admin notification outcomes, by channel (email, sms, log) and result (sent, retry, failed, rate_limited, deduplicated).",
 		}, []string{"channel", "result"}),
+		Uploads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chatbox_uploads_total",
+			Help: "File uploads, by result (stored, too_large, rejected, rate_limited, error).",
+		}, []string{"result"}),
+		UploadBytes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbox_upload_bytes_stored_total",
+			Help: "Bytes of uploaded files accepted and stored.",
+		}),
 	}
 	reg.MustRegister(
 		m.WebSocketConnections, m.ActiveSessions, m.MessagesReceived, m.MessagesSent,
 		m.LLMRequests, m.LLMLatency, m.LLMReplyDuration, m.LLMErrors, m.TokensUsed,
-		m.SessionsCreated, m.SessionsEnded, m.SlowConsumers, m.AdminTakeovers, m.Notifications,
+		m.SessionsCreated, m.SessionsEnded, m.SessionsDeleted, m.SlowConsumers, m.AdminTakeovers, m.Notifications,
+		m.Uploads, m.UploadBytes,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

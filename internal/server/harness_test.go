@@ -64,6 +64,13 @@ func testEnv(dir, llmURL string, extra map[string]string) map[string]string {
 
 func start(t testing.TB, env map[string]string) *instance {
 	t.Helper()
+	return startAt(t, env, "127.0.0.1:0")
+}
+
+// startAt is start listening on addr, e.g. the address of an instance
+// stopped before, to restart a server in place.
+func startAt(t testing.TB, env map[string]string, addr string) *instance {
+	t.Helper()
 	cfg, err := config.Load(config.LoadOptions{LookupEnv: func(k string) (string, bool) {
 		v, ok := env[k]
 		return v, ok
@@ -79,7 +86,7 @@ func start(t testing.TB, env map[string]string) *instance {
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

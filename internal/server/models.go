@@ -49,6 +49,7 @@ func buildModels(cfg config.LLM, m *metrics.Metrics, log *slog.Logger) ([]chat.M
 			Model:           p.Model,
 			SystemPrompt:    systemPrompt(p),
 			MaxOutputTokens: p.MaxOutputTokens,
+			Vision:          p.Vision,
 		})
 		log.Info("LLM provider configured", "id", p.ID, "type", p.Type, "model", p.Model, "endpoint", p.Endpoint)
 	}
@@ -68,6 +69,7 @@ func buildModels(cfg config.LLM, m *metrics.Metrics, log *slog.Logger) ([]chat.M
 			SystemPrompt:    systemPrompt(p),
 			MaxOutputTokens: p.MaxOutputTokens,
 			Timeout:         p.Timeout,
+			Vision:          p.Vision,
 		})
 	}
 	if len(cfg.Providers) > 1 {

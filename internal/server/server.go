@@ -54,6 +54,11 @@ type App struct {
 	handler  http.Handler
 	draining atomic.Bool
 	closers  []func()
+
+	// lifecycle ends idle sessions, applies retention, exports and erases.
+	lifecycle *chat.Lifecycle
+	// uploads stores file attachments (uploads.go).
+	uploads *chat.Uploads
 }
 
 // New builds an App from cfg. On error everything already opened is closed.
@@ -80,6 +85,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 	if err := a.openBus(); err != nil {
 		return nil, err
 	}
+	if err := a.openUploads(ctx); err != nil {
+		return nil, err
+	}
 	models, llmGroup, err := buildModels(cfg.LLM, a.metrics, log)
 	if err != nil {
 		return nil, err
@@ -95,6 +103,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 		History:          chat.HistoryBudget{MaxMessages: cfg.LLM.HistoryMaxMessages, MaxChars: cfg.LLM.HistoryMaxChars},
 		Logger:           log,
 		DailyTokenBudget: cfg.LLM.DailyTokenBudget,
+		Uploads:          a.uploads,
 		Hooks: chat.Hooks{
 			Takeover:      func(chat.Session) { a.metrics.AdminTakeovers.Inc() },
 			HelpRequested: a.helpRequested,
@@ -114,6 +123,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 		MessagesPerMinute:     cfg.WebSocket.MessagesPerMinute,
 		MessageBurst:          cfg.WebSocket.MessageBurst,
 	})
+	if err := a.openLifecycle(); err != nil {
+		return nil, err
+	}
+	pages, err := a.webPages()
+	if err != nil {
+		return nil, err
+	}
 	a.handler = httpapi.New(httpapi.Options{
 		Prefix:    cfg.Server.PathPrefix,
 		Service:   a.svc,
@@ -129,8 +145,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 		CORSOrigins:      cfg.Server.CORSAllowedOrigins,
 		Logger:           log,
 		FirstTokenMedian: a.metrics.FirstTokenMedian,
+		Web:              pages,
+		Lifecycle:        a.lifecycle,
+		Uploads:          a.uploads,
 	})
 	a.startNotifier()
+	a.startLifecycle()
+	a.startReplyRecovery()
 	return a, nil
 }
 

@@ -12,11 +12,27 @@ import (
 
 	"github.com/chatboxhq/chatbox/internal/bus"
 	"github.com/chatboxhq/chatbox/internal/llm/llmtest"
+	"github.com/chatboxhq/chatbox/internal/store/mongo/mongotest"
 )
+
+// sharedStorage names the storage every instance of a cluster shares.
+type sharedStorage func(t *testing.T, dir string) map[string]string
+
+// sharedSQLite is one SQLite file opened by every instance.
+func sharedSQLite(_ *testing.T, dir string) map[string]string {
+	return map[string]string{"SQLITE_PATH": filepath.Join(dir, "shared.db")}
+}
+
+// sharedMongo is one MongoDB-protocol server (FerretDB, or TEST_MONGO_URI's
+// server) with a database for this test.
+func sharedMongo(t *testing.T, _ string) map[string]string {
+	db := mongotest.NewTarget(t)
+	return map[string]string{"MONGO_URI": db.URI("takeover")}
+}
 
 // cluster starts n instances sharing one database and one NATS server, as
 // replicas behind a load balancer would.
-func cluster(t *testing.T, n int, llmURL string) []*instance {
+func cluster(t *testing.T, n int, llmURL string, storage sharedStorage) []*instance {
 	t.Helper()
 	nats, err := bus.StartEmbedded(bus.EmbeddedOptions{Listen: "127.0.0.1:0"})
 	if err != nil {
@@ -24,7 +40,8 @@ func cluster(t *testing.T, n int, llmURL string) []*instance {
 	}
 	t.Cleanup(nats.Shutdown)
 	dir := t.TempDir()
-	shared := map[string]string{"NATS_URL": nats.ClientURL(), "SQLITE_PATH": filepath.Join(dir, "shared.db")}
+	shared := storage(t, dir)
+	shared["NATS_URL"] = nats.ClientURL()
 	var out []*instance
 	for range n {
 		out = append(out, start(t, testEnv(dir, llmURL, shared)))
@@ -39,9 +56,15 @@ func cluster(t *testing.T, n int, llmURL string) []*instance {
 // with no AI answer in between, and after release the AI answers with the
 // human's turns in its context.
 func TestTakeoverAcrossInstances(t *testing.T) {
+	for name, storage := range map[string]sharedStorage{"sqlite": sharedSQLite, "mongo": sharedMongo} {
+		t.Run(name, func(t *testing.T) { testTakeoverAcrossInstances(t, storage) })
+	}
+}
+
+func testTakeoverAcrossInstances(t *testing.T, storage sharedStorage) {
 	replies := newGatedReplies()
 	llm := fakeLLM(t, llmtest.WithReply(replies.reply))
-	nodes := cluster(t, 3, llm.URL)
+	nodes := cluster(t, 3, llm.URL, storage)
 	a, b, c := nodes[0], nodes[1], nodes[2]
 	user := a.dial("ursula")
 	ada := b.dialAdmin("ada")

@@ -25,9 +25,18 @@ func TestTokenUsageAndDailyBudget(t *testing.T) {
 	c.ask(id, "b2", "and now?")
 	c.reply()
 
+	// Usage is stored just after the reply is published.
 	repo := srv.app.repo
-	if u, err := repo.SessionUsage(t.Context(), id); err != nil || u != (chat.Usage{InputTokens: 60, OutputTokens: 20}) {
-		t.Fatalf("session usage = %+v, %v; want 60 in, 20 out", u, err)
+	deadline := time.Now().Add(waitLimit)
+	for {
+		u, err := repo.SessionUsage(t.Context(), id)
+		if err == nil && u == (chat.Usage{InputTokens: 60, OutputTokens: 20}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session usage = %+v, %v; want 60 in, 20 out", u, err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	if u, err := repo.UserUsage(t.Context(), "dora", time.Now()); err != nil || u.Total() != 80 {
 		t.Fatalf("dora's usage today = %+v, %v; want 80 tokens", u, err)

@@ -24,15 +24,30 @@ type Message struct {
 	ReplyTo     int64     `json:"reply_to,omitempty"`
 	ModelID     string    `json:"model_id,omitempty"`
 	Interrupted bool      `json:"interrupted,omitempty"`
+	// Attachments are the files sent with a user message; fetch each from
+	// GET /chat/uploads/{file_id}.
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	FileID      string `json:"file_id"`
+	Name        string `json:"name"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"content_type"`
 }
 
 // FromMessage converts a domain message.
 func FromMessage(m chat.Message) Message {
-	return Message{
+	out := Message{
 		SessionID: m.SessionID, Seq: m.Seq, ID: m.ID, ClientMsgID: m.ClientMsgID,
 		Sender: string(m.Sender), SenderName: m.SenderName, Content: m.Content,
 		CreatedAt: m.CreatedAt, ReplyTo: m.ReplyTo, ModelID: m.ModelID, Interrupted: m.Interrupted,
 	}
+	for _, a := range m.Attachments {
+		out.Attachments = append(out.Attachments, Attachment{FileID: a.ID, Name: a.Name, Size: a.Size, ContentType: a.ContentType})
+	}
+	return out
 }
 
 // Session is a session as clients see it.

@@ -66,7 +66,13 @@ func Run(t *testing.T, newDB Factory) {
 		{"CountsAndUsage", testCountsAndUsage},
 		{"Usage", testUsage},
 		{"ConversationIDs", testConversationIDs},
+		{"ReplyLeases", testReplyLeases},
+		{"ReplyLeaseRace", testReplyLeaseRace},
+		{"OrphanedReplies", testOrphanedReplies},
+		{"IdleExpiry", testIdleExpiry}, {"IdleExpiryLimit", testIdleExpiryLimit}, {"IdleExpiryRace", testIdleExpiryRace},
+		{"Retention", testRetention}, {"DeleteSessions", testDeleteSessions},
 		{"Ping", testPing},
+		{"Uploads", testUploads},
 		{"ContextCancelled", testContextCancelled},
 	}
 	for _, tc := range tests {

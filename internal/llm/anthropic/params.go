@@ -2,6 +2,7 @@ package anthropic
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 
@@ -44,8 +45,9 @@ func buildParams(req chat.CompletionRequest, defaultMaxTokens int) (sdk.MessageN
 // shape; this keeps the adapter correct for any caller.
 func alternate(turns []chat.Turn) ([]sdk.MessageParam, error) {
 	type merged struct {
-		role chat.Role
-		text string
+		role   chat.Role
+		text   string
+		images []chat.Image
 	}
 	var out []merged
 	for i, t := range turns {
@@ -57,9 +59,10 @@ func alternate(turns []chat.Turn) ([]sdk.MessageParam, error) {
 		}
 		if n := len(out); n > 0 && out[n-1].role == t.Role {
 			out[n-1].text += "\n\n" + t.Content
+			out[n-1].images = append(out[n-1].images, t.Images...)
 			continue
 		}
-		out = append(out, merged{t.Role, t.Content})
+		out = append(out, merged{t.Role, t.Content, t.Images})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("no user message to answer: %w", chat.ErrInvalid)
@@ -67,7 +70,12 @@ func alternate(turns []chat.Turn) ([]sdk.MessageParam, error) {
 	msgs := make([]sdk.MessageParam, len(out))
 	for i, m := range out {
 		if m.role == chat.RoleUser {
-			msgs[i] = sdk.NewUserMessage(sdk.NewTextBlock(m.text))
+			blocks := []sdk.ContentBlockParamUnion{sdk.NewTextBlock(m.text)}
+			for _, img := range m.images {
+				// Base64 image blocks: the API's image input.
+				blocks = append(blocks, sdk.NewImageBlockBase64(img.ContentType, base64.StdEncoding.EncodeToString(img.Data)))
+			}
+			msgs[i] = sdk.NewUserMessage(blocks...)
 		} else {
 			msgs[i] = sdk.NewAssistantMessage(sdk.NewTextBlock(m.text))
 		}

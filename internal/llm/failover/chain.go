@@ -158,6 +158,9 @@ const (
 // first-token limit.
 func (g *Group) attempt(ctx context.Context, m *member, req chat.CompletionRequest, emit func(string) error, last bool) attempt {
 	req.Model, req.System, req.MaxOutputTokens = m.Model, m.SystemPrompt, m.MaxOutputTokens
+	if !m.Vision {
+		req.Turns = withoutImages(req.Turns)
+	}
 	actx, cancel := context.WithCancel(ctx)
 	defer cancel()
 

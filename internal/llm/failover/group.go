@@ -40,6 +40,7 @@ type Member struct {
 	Model           string // upstream model name sent to Provider
 	SystemPrompt    string
 	MaxOutputTokens int
+	Vision          bool // accepts image input; images are left out of requests to it otherwise
 }
 
 // Options tune a Group. Zero fields take the defaults above.

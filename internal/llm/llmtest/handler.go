@@ -27,6 +27,10 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	// client sent.
 	var id string
 	s.update(func() {
+		if s.cfg.noRecord {
+			id = "chatcmpl-llmtest-unrecorded"
+			return
+		}
 		s.reqs = append(s.reqs, req)
 		id = fmt.Sprintf("chatcmpl-llmtest-%d", len(s.reqs))
 	})

@@ -22,8 +22,9 @@ import (
 type Option func(*config)
 
 type config struct {
-	reply  func(Request) Reply
-	apiKey string
+	reply    func(Request) Reply
+	apiKey   string
+	noRecord bool
 }
 
 // WithReply sets the function that decides the answer to each request. It
@@ -38,6 +39,13 @@ func WithReply(reply func(Request) Reply) Option {
 // servers do, so tests can check that clients keep keys out of their errors.
 func WithAPIKey(key string) Option {
 	return func(c *config) { c.apiKey = key }
+}
+
+// WithoutRecording makes the server keep no requests: Requests returns
+// none and WaitRequests waits in vain. Long soak tests use it, so the
+// fake's memory stays flat however many requests it serves.
+func WithoutRecording() Option {
+	return func(c *config) { c.noRecord = true }
 }
 
 // Server is a running fake. Create it with NewServer; it is closed by the

@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"encoding/base64"
 	"fmt"
 
 	sdk "github.com/openai/openai-go/v3"
@@ -20,7 +21,7 @@ func buildParams(req chat.CompletionRequest, legacyMaxTokens bool) (sdk.ChatComp
 	for i, t := range req.Turns {
 		switch t.Role {
 		case chat.RoleUser:
-			msgs = append(msgs, sdk.UserMessage(t.Content))
+			msgs = append(msgs, userMessage(t))
 		case chat.RoleAssistant:
 			msgs = append(msgs, sdk.AssistantMessage(t.Content))
 		default:
@@ -50,4 +51,19 @@ func buildParams(req chat.CompletionRequest, legacyMaxTokens bool) (sdk.ChatComp
 		params.User = sdk.String(req.User)
 	}
 	return params, nil
+}
+
+// userMessage is a user turn: plain text, or text followed by its images
+// as base64 data URLs (the API's image input for vision models).
+func userMessage(t chat.Turn) sdk.ChatCompletionMessageParamUnion {
+	if len(t.Images) == 0 {
+		return sdk.UserMessage(t.Content)
+	}
+	parts := []sdk.ChatCompletionContentPartUnionParam{sdk.TextContentPart(t.Content)}
+	for _, img := range t.Images {
+		parts = append(parts, sdk.ImageContentPart(sdk.ChatCompletionContentPartImageImageURLParam{
+			URL: "data:" + img.ContentType + ";base64," + base64.StdEncoding.EncodeToString(img.Data),
+		}))
+	}
+	return sdk.UserMessage(parts)
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"Cancel", testCancel},
 		{"List", testList},
 		{"Prune", testPrune},
+		{"EraseSessions", testEraseSessions},
 		{"ContextCancelled", testContextCancelled},
 	}
 	for _, tc := range tests {

@@ -42,6 +42,10 @@ func indexSpecs() []indexSpec {
 		// The admin console's lists: by status, and sessions waiting for help.
 		{collection: sessionsCollection, name: "idx_status_start_time", keys: bson.D{{Key: "status", Value: 1}, {Key: "start_time", Value: -1}}},
 		{collection: sessionsCollection, name: "idx_help_requested_at", keys: bson.D{{Key: "help_requested_at", Value: 1}}, sparse: true},
+		// The data lifecycle's sweeps: active sessions by last state change
+		// (idle expiry), ended sessions by end time (retention).
+		{collection: sessionsCollection, name: "idx_status_updated_at", keys: bson.D{{Key: "status", Value: 1}, {Key: "updated_at", Value: 1}}},
+		{collection: sessionsCollection, name: "idx_status_ended_at", keys: bson.D{{Key: "status", Value: 1}, {Key: "ended_at", Value: 1}}},
 		// Idempotency and message identity.
 		{collection: messagesCollection, name: "idx_idempotency", keys: bson.D{{Key: "idem_key", Value: 1}}, unique: true, required: true},
 		{collection: messagesCollection, name: "idx_message_id", keys: bson.D{{Key: "message_id", Value: 1}}, unique: true, required: true},
@@ -56,7 +60,15 @@ func indexSpecs() []indexSpec {
 		{collection: notificationsCollection, name: "idx_notification_due", keys: bson.D{{Key: "status", Value: 1}, {Key: "next_attempt_at", Value: 1}}},
 		{collection: notificationsCollection, name: "idx_notification_session", keys: bson.D{{Key: "session_id", Value: 1}, {Key: "status", Value: 1}}},
 		{collection: notificationsCollection, name: "idx_notification_created", keys: bson.D{{Key: "created_at", Value: -1}, {Key: "_id", Value: -1}}},
+		// Erasure: the leases of a session's notifications.
+		{collection: leasesCollection, name: "idx_lease_note", keys: bson.D{{Key: "note_id", Value: 1}}},
+		// File attachments: a user's uploads (erasure), a session's (history, erasure).
+		{collection: uploadsCollection, name: "idx_upload_owner", keys: bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: 1}}},
+		{collection: uploadsCollection, name: "idx_upload_session", keys: bson.D{{Key: "session_id", Value: 1}, {Key: "created_at", Value: 1}}},
 		{collection: windowsCollection, name: "idx_window_scope", keys: bson.D{{Key: "scope", Value: 1}, {Key: "generation", Value: -1}}},
+		// Reply leases: recovery's oldest debts, a session's newest lease.
+		{collection: owedRepliesCollection, name: "idx_owed_at", keys: bson.D{{Key: "owed_at", Value: 1}}},
+		{collection: replyLeasesCollection, name: "idx_lease_session_epoch", keys: bson.D{{Key: "session_id", Value: 1}, {Key: "epoch", Value: -1}}},
 		// Token usage sums: a session's replies, a user's replies of one day.
 		{collection: usageEventsCollection, name: "idx_usage_session", keys: bson.D{{Key: "session_id", Value: 1}}},
 		{collection: usageEventsCollection, name: "idx_usage_user_day", keys: bson.D{{Key: "user_id", Value: 1}, {Key: "day", Value: 1}}},

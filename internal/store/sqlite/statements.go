@@ -52,6 +52,9 @@ func closeStatements(stmts map[string]*sql.Stmt) error {
 type writeTx struct {
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
+	// wrote is set once a statement run through ExecContext changed a
+	// row, so a commit of it proves storage writable (see probe.go).
+	wrote bool
 }
 
 // QueryRowContext runs a query expected to return at most one row.
@@ -66,8 +69,19 @@ func (w *writeTx) QueryRowContext(ctx context.Context, query string, args ...any
 
 // ExecContext runs a statement that returns no rows.
 func (w *writeTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	var (
+		r   sql.Result
+		err error
+	)
 	if st, ok := w.stmts[query]; ok {
-		return w.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		r, err = w.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	} else {
+		r, err = w.tx.ExecContext(ctx, query, args...)
 	}
-	return w.tx.ExecContext(ctx, query, args...)
+	if err == nil && !w.wrote {
+		if n, nerr := r.RowsAffected(); nerr == nil && n > 0 {
+			w.wrote = true
+		}
+	}
+	return r, err
 }

@@ -25,6 +25,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatboxhq/chatbox/internal/chat"
@@ -55,6 +56,11 @@ type Store struct {
 	// stmts are the write path's statements, prepared on write's
 	// connection; keyed by their SQL (see writeTx).
 	stmts map[string]*sql.Stmt
+	// lastCommit is when a write transaction that changed rows last
+	// committed (UnixNano), so Ping need not queue a probe write behind
+	// real ones (probe.go). Commits that changed nothing wrote nothing,
+	// and prove nothing.
+	lastCommit atomic.Int64
 }
 
 var _ chat.Repository = (*Store)(nil)
@@ -178,13 +184,16 @@ func dsn(absPath string, params url.Values) string {
 	return u.String()
 }
 
-// Ping reports whether the database file can be read.
+// Ping reports whether the database file can be read and written.
 func (s *Store) Ping(ctx context.Context) error {
 	// A query that reads the file header, unlike a bare connection check,
 	// fails if the file has become unreadable.
 	var v int
 	if err := s.read.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	if err := s.probeWrite(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: storage is not writable: %w", err)
 	}
 	return nil
 }
@@ -210,12 +219,16 @@ func (s *Store) inWriteTx(ctx context.Context, fn func(tx *writeTx) error) error
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&writeTx{tx: tx, stmts: s.stmts}); err != nil {
+	w := &writeTx{tx: tx, stmts: s.stmts}
+	if err := fn(w); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if w.wrote {
+		s.lastCommit.Store(time.Now().UnixNano())
 	}
 	return nil
 }

@@ -112,14 +112,15 @@ func newFanout(b testing.TB, n int, opts Options) *fanout {
 // read consumes the frames the benchmark tells it to expect.
 func (f *fanout) read(cl *websocket.Conn) {
 	defer f.readers.Done()
-	for frames := range f.want {
-		for range frames {
-			if _, _, err := cl.ReadMessage(); err != nil {
-				f.errs <- err
-				return
-			}
-		}
+	frames, ok := <-f.want
+	if !ok {
 		return
+	}
+	for range frames {
+		if _, _, err := cl.ReadMessage(); err != nil {
+			f.errs <- err
+			return
+		}
 	}
 }
 

@@ -17,6 +17,8 @@ type inbound struct {
 	Content     string `json:"content"`
 	ModelID     string `json:"model_id"`
 	LastSeq     *int64 `json:"last_seq"`
+	// Attachments are file ids from POST /chat/uploads (user_message).
+	Attachments []string `json:"attachments"`
 }
 
 // Client frame types.
@@ -147,6 +149,10 @@ const (
 	codeUnavailable    = "unavailable"
 	codeInternal       = "internal"
 )
+
+// codeInvalidAttachment: a user_message names a file that is not the
+// sender's, unknown, or already sent in another message.
+const codeInvalidAttachment = "invalid_attachment"
 
 // Close codes beyond RFC 6455's, in the private range.
 const (

@@ -92,6 +92,7 @@ func (c *conn) onUserMessage(in inbound) {
 	defer cancel()
 	sent, err := c.srv.svc.Send(ctx, c.actor, chat.UserMessage{
 		SessionID: in.SessionID, ClientMsgID: in.ClientMsgID, Content: in.Content, ModelID: in.ModelID,
+		Attachments: in.Attachments,
 	})
 	if err != nil {
 		c.failErr(err, in.ClientMsgID, in.SessionID)
@@ -282,6 +283,8 @@ func (c *conn) failErr(err error, ref, sessionID string) {
 	switch {
 	case errors.Is(err, chat.ErrTooLarge):
 		f.Code, f.Message = codeTooLarge, err.Error()
+	case errors.Is(err, chat.ErrAttachment):
+		f.Code, f.Message = codeInvalidAttachment, err.Error()
 	case errors.Is(err, chat.ErrInvalid):
 		f.Code, f.Message = codeInvalidMessage, err.Error()
 	case errors.Is(err, chat.ErrNotFound):
