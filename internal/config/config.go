@@ -91,6 +91,10 @@ type LLM struct {
 	// DailyTokenBudget (LLM_DAILY_TOKEN_BUDGET, default 0: none) caps the
 	// tokens one user's replies may use per UTC day.
 	DailyTokenBudget int
+	// ReplyLeaseTTL (REPLY_LEASE_TTL, default 15s) is how long a reply's
+	// lease lasts without renewal: how long a question whose instance died
+	// waits before another instance answers it.
+	ReplyLeaseTTL time.Duration
 	// Providers are sorted by Priority, ascending; equal priorities keep their
 	// configuration order.
 	Providers []Provider

@@ -144,6 +144,9 @@ func configSpecs() []spec[Config] {
 		intSpec(Key{Env: "LLM_DAILY_TOKEN_BUDGET", TOMLPath: "llm.daily_token_budget", Default: "0",
 			Doc: "Tokens (input plus output, as the providers report them) one user's replies may use per UTC day; once used up, new messages get a quota_exceeded error until midnight UTC. 0: no budget."},
 			0, 1000000000, "", func(c *Config) *int { return &c.LLM.DailyTokenBudget }),
+		durationSpec(Key{Env: "REPLY_LEASE_TTL", TOMLPath: "llm.reply_lease_ttl", Default: "15s",
+			Doc: "Lease an instance holds, in storage, on a reply it generates (renewed every third of it): when the instance dies, another one answers the question once the lease has expired."},
+			time.Second, 10*time.Minute, func(c *Config) *time.Duration { return &c.LLM.ReplyLeaseTTL }),
 
 		stringSpec(Key{Env: "LOG_LEVEL", TOMLPath: "log.level", Default: "info",
 			Doc: "Log level: debug, info, warn or error."},

@@ -19,7 +19,7 @@ func TestDefaults(t *testing.T) {
 			MaxMessageBytes: 65536, MaxConnectionsPerUser: 10, SendQueue: 256,
 			PingInterval: 30 * time.Second, MessagesPerMinute: 30, MessageBurst: 10,
 		},
-		LLM:       LLM{HistoryMaxMessages: 50, HistoryMaxChars: 24000, Failover: true, FirstTokenTimeout: 30 * time.Second, Providers: []Provider{}},
+		LLM:       LLM{HistoryMaxMessages: 50, HistoryMaxChars: 24000, Failover: true, FirstTokenTimeout: 30 * time.Second, ReplyLeaseTTL: 15 * time.Second, Providers: []Provider{}},
 		Log:       Log{Level: "info", Format: "text"},
 		Notify:    defaultNotify(),
 		Lifecycle: Lifecycle{IdleTimeout: 30 * time.Minute, SweepInterval: time.Minute},
@@ -126,7 +126,7 @@ func TestFile(t *testing.T) {
 			MaxMessageBytes: 2048, MaxConnectionsPerUser: 3, SendQueue: 64,
 			PingInterval: 15 * time.Second, MessagesPerMinute: 60, MessageBurst: 5,
 		},
-		LLM: LLM{DefaultModel: "local", HistoryMaxMessages: 20, HistoryMaxChars: 8000, Failover: true, FirstTokenTimeout: 30 * time.Second, Providers: []Provider{
+		LLM: LLM{DefaultModel: "local", HistoryMaxMessages: 20, HistoryMaxChars: 8000, Failover: true, FirstTokenTimeout: 30 * time.Second, ReplyLeaseTTL: 15 * time.Second, Providers: []Provider{
 			{ID: "local", Name: "local", Type: "openai", Endpoint: "http://ollama:11434/v1", Model: "llama3.1", Timeout: 120 * time.Second, Priority: 1},
 			{ID: "gpt", Name: "GPT-4o mini", Type: "openai", Endpoint: DefaultOpenAIEndpoint, Model: "gpt-4o-mini", APIKey: "sk-file",
 				SystemPrompt: "Be brief.", MaxOutputTokens: 512, Timeout: 60 * time.Second, Priority: 2},
@@ -200,6 +200,7 @@ func sampleEnv() map[string][2]string {
 		"LLM_FAILOVER":                       {"off", "false"},
 		"LLM_FIRST_TOKEN_TIMEOUT":            {"45s", "45s"},
 		"LLM_DAILY_TOKEN_BUDGET":             {"50000", "50000"},
+		"REPLY_LEASE_TTL":                    {"5s", "5s"},
 		"LOG_LEVEL":                          {"error", "error"},
 		"SESSION_IDLE_TIMEOUT":               {"45m", "45m0s"},
 		"RETENTION_DAYS":                     {"90", "90"},

@@ -37,12 +37,14 @@ type chatter struct {
 	delivered map[int64]int
 	// acked holds the client_msg_ids the server acknowledged.
 	acked map[string]int64
+	// answered holds the user seqs an ai message replied to.
+	answered map[int64]bool
 	// deltas counts ai_response frames on the current connection.
 	deltas int
 }
 
 func newChatter(user, tok string) *chatter {
-	return &chatter{user: user, tok: tok, delivered: map[int64]int{}, acked: map[string]int64{}}
+	return &chatter{user: user, tok: tok, delivered: map[int64]int{}, acked: map[string]int64{}, answered: map[int64]bool{}}
 }
 
 // connect opens a connection to in and reads its connection_status.
@@ -93,6 +95,9 @@ func (c *chatter) next() (frame, error) {
 		if f.str("sender") == "user" && f.str("client_msg_id") != "" {
 			c.acked[f.str("client_msg_id")] = seq
 		}
+		if f.str("sender") == "ai" {
+			c.answered[f.num("reply_to")] = true
+		}
 	case "ai_response":
 		c.deltas++
 	}
@@ -131,6 +136,16 @@ func (c *chatter) ask(clientMsgID, content string) error {
 		return fmt.Errorf("%s: %s refused: %v", c.user, clientMsgID, f)
 	}
 	return nil
+}
+
+// answerTo waits until an ai message answering user seq has arrived, on
+// this connection or an earlier one.
+func (c *chatter) answerTo(seq int64) error {
+	if c.answered[seq] {
+		return nil
+	}
+	_, err := c.until(func(frame) bool { return c.answered[seq] })
+	return err
 }
 
 // reply waits for the assistant's stored answer, or an error frame.

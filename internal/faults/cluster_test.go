@@ -148,6 +148,9 @@ func (c *cluster) start(name string) *instance {
 		// With one provider there is nothing to fail over to, so its own
 		// whole-reply limit is what ends a hanging reply.
 		"LLM_PROVIDER_1_TIMEOUT": "4s",
+		// A killed instance's questions are answered by the other one
+		// once their lease expires: keep the wait short.
+		"REPLY_LEASE_TTL": "2s",
 	}
 	for k, v := range c.extra {
 		env[k] = v

@@ -205,6 +205,11 @@ func killInstance(t *testing.T, c *cluster, n int, release func()) {
 			if f, err := ch.resume(); err != nil || f.str("type") != "resumed" {
 				return fmt.Errorf("%s: resume on B: %v %v", ch.user, f, err)
 			}
+			// The question A was answering when it died is answered by
+			// B once A's reply lease expires (REPLY_LEASE_TTL).
+			if err := ch.answerTo(ch.acked["q2"]); err != nil {
+				return fmt.Errorf("%s: the question A was answering got no answer from B: %w", ch.user, err)
+			}
 		} else {
 			// B's own replies finish as if nothing happened.
 			if f, err := ch.reply(); err != nil || f.str("type") == "error" {
@@ -231,6 +236,9 @@ func killInstance(t *testing.T, c *cluster, n int, release func()) {
 		if home(i) == a && !answered(b.storedMessages(ch.user, ch.sessionID), ch.acked["q2"]) {
 			cut++
 		}
+	}
+	if cut > 0 {
+		t.Errorf("%d questions A was answering when it died have no complete answer of their own", cut)
 	}
 	t.Logf("killed A while all %d of its replies streamed (%d sessions in all); %d of those questions have no complete answer since; readiness of B: %v; %d acknowledged user messages, %d stored messages checked",
 		(n+1)/2, n, cut, codes, acked, stored)

@@ -103,6 +103,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 		History:          chat.HistoryBudget{MaxMessages: cfg.LLM.HistoryMaxMessages, MaxChars: cfg.LLM.HistoryMaxChars},
 		Logger:           log,
 		DailyTokenBudget: cfg.LLM.DailyTokenBudget,
+		ReplyLease:       chat.ReplyLeaseConfig{TTL: cfg.LLM.ReplyLeaseTTL},
 		Uploads:          a.uploads,
 		Hooks: chat.Hooks{
 			Takeover:      func(chat.Session) { a.metrics.AdminTakeovers.Inc() },
