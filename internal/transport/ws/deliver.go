@@ -101,19 +101,11 @@ func (c *conn) deliverAck(m chat.Message, dup bool) error {
 		return c.write(newMessageFrame(m))
 	}
 	if v.lastSeq == 0 {
-		// First contact with this session on this connection (its first
-		// message): start the view just before the acknowledged message.
+		// First contact with this session on this connection: start the
+		// view just before the acknowledged message. Events that came
+		// before it found no view; the attach queued right after this ack
+		// replays them from storage and the stream's snapshot.
 		v.lastSeq = m.Seq - 1
-		if err := c.deliverMessage(v, m); err != nil {
-			return err
-		}
-		// The reply may have started, or even been stored, before this
-		// acknowledgement was queued; its events found no view and were
-		// dropped. Catch up from storage and from the stream's snapshot.
-		if err := c.replay(v, m.SessionID, 0); err != nil {
-			return err
-		}
-		return c.catchUpStream(v, m.SessionID, "")
 	}
 	return c.deliverMessage(v, m)
 }
