@@ -55,6 +55,15 @@ func (b *Bus) ServeSnapshot(sessionID string, fn func() (chat.StreamSnapshot, bo
 	if err != nil {
 		return nil, fmt.Errorf("bus: serve snapshot for session %s: %w", sessionID, err)
 	}
+	// Subscribe only queues the subscription for the server; until it has
+	// it, a request from another instance finds "no responders" and a
+	// resuming client would miss the text streamed so far. The flush is
+	// one round trip to the server, before the reply's first request to
+	// the model.
+	if err := b.nc.FlushTimeout(b.flushTimeout); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("bus: serve snapshot for session %s: %w", sessionID, err)
+	}
 	return func() {
 		// Flushing makes the server forget the subscription before stop
 		// returns, so no request is routed here and left unanswered.
