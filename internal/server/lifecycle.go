@@ -64,16 +64,7 @@ func (a *App) userControl(ev chat.Event) {
 // Every instance runs one: storage makes sure each session is handled
 // once.
 func (a *App) startLifecycle() {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		a.lifecycle.Run(ctx, a.cfg.Lifecycle.SweepInterval)
-	}()
-	a.closers = append(a.closers, func() {
-		cancel()
-		<-done
-	})
+	a.runUntilClose(func(ctx context.Context) { a.lifecycle.Run(ctx, a.cfg.Lifecycle.SweepInterval) })
 }
 
 // Lifecycle is the instance's data lifecycle; tests drive its sweeps

@@ -39,10 +39,7 @@ func (a *App) openMongo(ctx context.Context) error {
 // again later). Writes do not wait for this: the few indexes they rely on
 // are created before the first write (see mongo.Store.Ping).
 func (a *App) createIndexes(store *mongo.Store) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	a.runUntilClose(func(ctx context.Context) {
 		seedLogged := false
 		wait := indexRetryFirst
 		for {
@@ -74,10 +71,6 @@ func (a *App) createIndexes(store *mongo.Store) {
 			}
 			wait = min(2*wait, indexRetryMax)
 		}
-	}()
-	a.closers = append(a.closers, func() {
-		cancel()
-		<-done
 	})
 }
 
