@@ -50,7 +50,7 @@ func (s *Service) Takeover(ctx context.Context, admin Actor, sessionID string) (
 	}
 	if sess.Owner == OwnerHuman {
 		if sess.AdminID == admin.ID {
-			return sess, nil
+			return s.titled(sess), nil
 		}
 		return Session{}, fmt.Errorf("session %s is owned by %s: %w", sessionID, sess.AdminName, ErrConflict)
 	}
@@ -74,7 +74,7 @@ func (s *Service) Takeover(ctx context.Context, admin Actor, sessionID string) (
 	if h := s.hooks.HelpAnswered; h != nil && helpWaiting {
 		h(sess)
 	}
-	return sess, nil
+	return s.titled(sess), nil
 }
 
 // Release hands a session back to the assistant. Any admin may release;
@@ -89,7 +89,7 @@ func (s *Service) Release(ctx context.Context, admin Actor, sessionID string) (S
 		return Session{}, err
 	}
 	if sess.Owner != OwnerHuman {
-		return sess, nil
+		return s.titled(sess), nil
 	}
 	name := sess.AdminName
 	sess, err = s.repo.ChangeOwner(ctx, sessionID, sess.Epoch, OwnerAI, "", "", Millis(s.now()))
@@ -97,10 +97,21 @@ func (s *Service) Release(ctx context.Context, admin Actor, sessionID string) (S
 		return Session{}, fmt.Errorf("release: %w", err)
 	}
 	s.announce(sess, FeedOwnerChanged)
-	s.notice(sess, name+" left the conversation; the assistant is back.")
+	owedFrom := sess.LastSeq
+	if seq := s.notice(sess, name+" left the conversation; the assistant is back."); seq > 0 {
+		owedFrom = seq
+	}
 	s.audit(admin, AuditRelease, sessionID, "")
+	// Questions the user asked while the human owned the session were
+	// settled as not the assistant's. Owing a reply from a seq that no run
+	// could have read before the release committed keeps such a run, on any
+	// instance, from settling this debt away; the next run answers what is
+	// still unanswered, or settles it once it has read the notice.
+	if err := s.repo.OweReply(ctx, sessionID, owedFrom, s.now()); err != nil {
+		s.log.Warn("release: could not record the owed reply", "session_id", sessionID, "err", err)
+	}
 	s.asst.kick(sessionID)
-	return sess, nil
+	return s.titled(sess), nil
 }
 
 // AdminSend stores a message from the admin who owns the session and
@@ -148,13 +159,13 @@ func (s *Service) RequestHelp(ctx context.Context, actor Actor, sessionID string
 		return Session{}, fmt.Errorf("request help: %w", err)
 	}
 	if !changed {
-		return sess, nil
+		return s.titled(sess), nil
 	}
 	s.announce(sess, FeedHelpRequested)
 	if h := s.hooks.HelpRequested; h != nil {
 		h(sess, s.lastUserMessage(ctx, sess))
 	}
-	return sess, nil
+	return s.titled(sess), nil
 }
 
 // AdminSessions lists sessions of every user matching q.
@@ -166,7 +177,7 @@ func (s *Service) AdminSessions(ctx context.Context, admin Actor, q SessionQuery
 	if err != nil {
 		return SessionPage{}, fmt.Errorf("list sessions: %w", err)
 	}
-	return page, nil
+	return s.titledPage(page), nil
 }
 
 // Typing relays that someone is typing. It is ephemeral: not stored.
@@ -193,19 +204,24 @@ func (s *Service) announce(sess Session, feed string) {
 	s.publish(Event{Type: EventFeed, SessionID: AdminFeed, Feed: feed, Session: &sess})
 }
 
-// notice stores and publishes a system message (a human joined or left).
-// A failure is logged: the ownership change it describes is already
-// stored and announced.
-func (s *Service) notice(sess Session, text string) {
+// notice stores and publishes a system message (a human joined or left)
+// and returns its seq. A failure is logged and gives 0: the ownership
+// change it describes is already stored and announced.
+func (s *Service) notice(sess Session, text string) (seq int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), persistTimeout)
 	defer cancel()
 	msg := Message{
 		MessageMeta: MessageMeta{ID: newID(), SessionID: sess.ID, Sender: SenderSystem, CreatedAt: Millis(s.now())},
 		Content:     text,
 	}
-	if _, _, err := s.append(ctx, msg); err != nil && !errors.Is(err, ErrSessionEnded) {
-		s.log.Warn("could not store system message", "session_id", sess.ID, "err", err)
+	stored, _, err := s.append(ctx, msg)
+	if err != nil {
+		if !errors.Is(err, ErrSessionEnded) {
+			s.log.Warn("could not store system message", "session_id", sess.ID, "err", err)
+		}
+		return 0
 	}
+	return stored.Seq
 }
 
 // append seals, stores and publishes one message.

@@ -1,6 +1,10 @@
 package chat
 
-import "strings"
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
 
 // HistoryBudget bounds the conversation sent with each completion request.
 type HistoryBudget struct {
@@ -9,7 +13,7 @@ type HistoryBudget struct {
 }
 
 // buildTurns turns stored messages (oldest first) into the conversation a
-// model sees. Users speak as "user"; the assistant and human admins as
+// model sees, each ai reply right after the question it answered. Users speak as "user"; the assistant and human admins as
 // "assistant", so a human's answers become context for the AI when it takes
 // over again; system notices are not part of the conversation. Consecutive
 // turns of one role are merged because several providers require strictly
@@ -18,7 +22,7 @@ type HistoryBudget struct {
 // The result starts with a user turn, or is empty.
 func buildTurns(msgs []Message, maxChars int) []Turn {
 	var turns []Turn
-	for _, m := range msgs {
+	for _, m := range conversationOrder(msgs) {
 		var role Role
 		switch m.Sender {
 		case SenderUser:
@@ -55,19 +59,63 @@ func buildTurns(msgs []Message, maxChars int) []Turn {
 }
 
 // pendingQuestion finds the newest user message and reports whether a reply
-// to it is still owed: no ai message after it answers it. Keeping this a
-// pure read of storage makes starting a reply idempotent, so a retried
-// message or a second instance never produces a second answer.
+// to it is still owed: no ai message answers it (reply_to at or past it)
+// and no human answered after it. Follow-ups sent while a reply streams
+// come before that reply in seq order but are newer than its reply_to, so
+// they stay owed and are answered by the next run. Keeping this a pure
+// read of storage makes starting a reply idempotent, so a retried message
+// or a second instance never produces a second answer.
 func pendingQuestion(msgs []Message) (userSeq int64, owed bool) {
 	for i := len(msgs) - 1; i >= 0; i-- {
-		switch msgs[i].Sender {
-		case SenderUser:
-			return msgs[i].Seq, true
-		case SenderAI, SenderAdmin:
+		if msgs[i].Sender == SenderUser {
+			userSeq = msgs[i].Seq
+			break
+		}
+	}
+	if userSeq == 0 {
+		return 0, false
+	}
+	for _, m := range msgs {
+		switch {
+		case m.Sender == SenderAI && answers(m, userSeq):
+			return 0, false
+		case m.Sender == SenderAdmin && m.Seq > userSeq:
 			return 0, false
 		}
 	}
-	return 0, false
+	return userSeq, true
+}
+
+// answers reports whether the ai message ai answers the user message seq.
+// A reply without reply_to (stored before replies named their question)
+// answers everything before it.
+func answers(ai Message, seq int64) bool {
+	if ai.ReplyTo == 0 {
+		return ai.Seq > seq
+	}
+	return ai.ReplyTo >= seq
+}
+
+// conversationOrder returns msgs (in seq order) with each ai reply moved
+// right after the question it answers. A reply is stored after the
+// follow-ups the user sent while it streamed; the model must see it where
+// it was given, so the follow-ups form the newest user turn.
+func conversationOrder(msgs []Message) []Message {
+	ordered := slices.Clone(msgs)
+	slices.SortStableFunc(ordered, func(a, b Message) int {
+		return cmp.Compare(conversationPos(a), conversationPos(b))
+	})
+	return ordered
+}
+
+// conversationPos places a message in the conversation: user, human and
+// system messages where they were stored, an ai reply just after its
+// question (twice the seq, plus one), ahead of any later message.
+func conversationPos(m Message) int64 {
+	if m.Sender == SenderAI && m.ReplyTo > 0 && m.ReplyTo < m.Seq {
+		return 2*m.ReplyTo + 1
+	}
+	return 2 * m.Seq
 }
 
 // blank reports whether s is empty once surrounding white space is removed.

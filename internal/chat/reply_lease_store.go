@@ -14,7 +14,9 @@ import (
 // Contract:
 //   - OweReply records that the session owes a reply to its user message
 //     seq (keeping the highest seq owed and the time first owed). The lease
-//     is left as it is.
+//     is left as it is. seq may also be a later message's (a release owes
+//     from its notice): the debt stands until a run settles a seq at least
+//     as high, which it can only have read after that message was stored.
 //   - ClaimReply leases the session's owed reply to owner until until, if it
 //     is owed and unleased, its lease expired (lease until <= now), or owner
 //     holds it already (a renewal). ok=false when nothing is owed or another

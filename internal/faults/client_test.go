@@ -138,14 +138,26 @@ func (c *chatter) ask(clientMsgID, content string) error {
 	return nil
 }
 
-// answerTo waits until an ai message answering user seq has arrived, on
-// this connection or an earlier one.
+// answerTo waits until an ai message covering user seq has arrived, on
+// this connection or an earlier one: a reply to seq or to a later
+// question (follow-ups sent during a reply are answered together).
 func (c *chatter) answerTo(seq int64) error {
-	if c.answered[seq] {
+	if c.covered(seq) {
 		return nil
 	}
-	_, err := c.until(func(frame) bool { return c.answered[seq] })
+	_, err := c.until(func(frame) bool { return c.covered(seq) })
 	return err
+}
+
+// covered reports whether an ai message delivered so far answers user
+// seq or a later question.
+func (c *chatter) covered(seq int64) bool {
+	for replyTo := range c.answered {
+		if replyTo >= seq {
+			return true
+		}
+	}
+	return false
 }
 
 // reply waits for the assistant's stored answer, or an error frame.

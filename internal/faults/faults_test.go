@@ -186,8 +186,12 @@ func killInstance(t *testing.T, c *cluster, n int, release func()) {
 			return err
 		}
 		// The reply is streaming once its first delta arrives.
-		_, err := ch.until(func(f frame) bool { return f.str("type") == "ai_response" })
-		return err
+		if _, err := ch.until(func(f frame) bool { return f.str("type") == "ai_response" }); err != nil {
+			return err
+		}
+		// A follow-up while the reply streams: the instance generating
+		// owes it a reply too.
+		return ch.ask("q2b", "and one more thing")
 	})
 
 	watchB := watchReadiness(b)
@@ -205,15 +209,20 @@ func killInstance(t *testing.T, c *cluster, n int, release func()) {
 			if f, err := ch.resume(); err != nil || f.str("type") != "resumed" {
 				return fmt.Errorf("%s: resume on B: %v %v", ch.user, f, err)
 			}
-			// The question A was answering when it died is answered by
-			// B once A's reply lease expires (REPLY_LEASE_TTL).
-			if err := ch.answerTo(ch.acked["q2"]); err != nil {
-				return fmt.Errorf("%s: the question A was answering got no answer from B: %w", ch.user, err)
+			// The question A was answering when it died, and the
+			// follow-up sent meanwhile, are answered by B once A's reply
+			// lease expires (REPLY_LEASE_TTL).
+			if err := ch.answerTo(ch.acked["q2b"]); err != nil {
+				return fmt.Errorf("%s: the questions A owed got no answer from B: %w", ch.user, err)
 			}
 		} else {
-			// B's own replies finish as if nothing happened.
+			// B's own replies finish as if nothing happened, the
+			// follow-up's answer after the streaming one.
 			if f, err := ch.reply(); err != nil || f.str("type") == "error" {
 				return fmt.Errorf("%s: streaming reply on B: %v %v", ch.user, f, err)
+			}
+			if err := ch.answerTo(ch.acked["q2b"]); err != nil {
+				return fmt.Errorf("%s: the follow-up sent during a reply got no answer: %w", ch.user, err)
 			}
 		}
 		// Recovery without a restart: the conversation goes on, on B.
@@ -233,21 +242,28 @@ func killInstance(t *testing.T, c *cluster, n int, release func()) {
 	for i, ch := range chatters {
 		acked += len(ch.acked)
 		stored += checkDelivery(t, b, ch)
-		if home(i) == a && !answered(b.storedMessages(ch.user, ch.sessionID), ch.acked["q2"]) {
+		messages := b.storedMessages(ch.user, ch.sessionID)
+		for _, q := range []string{"q2", "q2b", "q3"} {
+			if !answered(messages, ch.acked[q]) {
+				t.Errorf("%s: question %s (seq %d) has no complete answer", ch.user, q, ch.acked[q])
+			}
+		}
+		if home(i) == a && !answered(messages, ch.acked["q2"]) {
 			cut++
 		}
 	}
 	if cut > 0 {
-		t.Errorf("%d questions A was answering when it died have no complete answer of their own", cut)
+		t.Errorf("%d questions A was answering when it died have no complete answer", cut)
 	}
 	t.Logf("killed A while all %d of its replies streamed (%d sessions in all); %d of those questions have no complete answer since; readiness of B: %v; %d acknowledged user messages, %d stored messages checked",
 		(n+1)/2, n, cut, codes, acked, stored)
 }
 
-// answered reports whether messages hold a complete answer to seq.
+// answered reports whether messages hold a complete answer covering
+// seq: one replying to it or to a later question of the same burst.
 func answered(messages []storedMessage, seq int64) bool {
 	for _, m := range messages {
-		if m.Sender == "ai" && m.ReplyTo == seq && !m.Interrupted {
+		if m.Sender == "ai" && m.ReplyTo >= seq && !m.Interrupted {
 			return true
 		}
 	}
