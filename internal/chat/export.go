@@ -41,7 +41,7 @@ func (l *Lifecycle) Export(ctx context.Context, actor Actor, userID string, w Ex
 			return fmt.Errorf("export: list sessions: %w", err)
 		}
 		for _, s := range page.Sessions {
-			if err := w.WriteSession(s, l.messages(ctx, s.ID)); err != nil {
+			if err := w.WriteSession(l.svc.titled(s), l.messages(ctx, s.ID)); err != nil {
 				return fmt.Errorf("export session %s: %w", s.ID, err)
 			}
 		}

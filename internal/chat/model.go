@@ -64,6 +64,13 @@ type Session struct {
 
 	HelpRequestedAt time.Time // when the user asked for a human; zero when no request waits
 	AdminAssisted   bool      // a human has owned the session at some point
+
+	// SealedTitle is the session's title, sealed like message content:
+	// set at StartSession, stored and returned as is by adapters.
+	SealedTitle []byte
+	// Title is SealedTitle opened: set by the Service on every session it
+	// hands out, never by adapters.
+	Title string
 }
 
 // MessageMeta is everything about a message except its content.

@@ -216,9 +216,13 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 		if err != nil {
 			return Sent{}, err
 		}
+		title, err := s.sealTitle(msg.SessionID, titleOf(in.Content))
+		if err != nil {
+			return Sent{}, fmt.Errorf("seal title: %w", err)
+		}
 		sess := Session{
 			ID: msg.SessionID, UserID: actor.ID, UserName: actor.Name, ModelID: modelID,
-			Status: StatusActive, Owner: OwnerAI, CreatedAt: now, UpdatedAt: now,
+			Status: StatusActive, Owner: OwnerAI, CreatedAt: now, UpdatedAt: now, SealedTitle: title,
 		}
 		if res, err = s.repo.StartSession(ctx, sess, sealed); err != nil {
 			return Sent{}, fmt.Errorf("start session: %w", err)
@@ -267,7 +271,7 @@ func (s *Service) Send(ctx context.Context, actor Actor, in UserMessage) (Sent, 
 		return Sent{}, fmt.Errorf("record owed reply: %w", err)
 	}
 	s.asst.kick(stored.SessionID)
-	return Sent{Message: stored, Session: res.Session, Duplicate: res.Duplicate}, nil
+	return Sent{Message: stored, Session: s.titled(res.Session), Duplicate: res.Duplicate}, nil
 }
 
 // checkBudget refuses a new message once the user's replies used up the
@@ -333,7 +337,7 @@ func (s *Service) Session(ctx context.Context, actor Actor, id string) (Session,
 	if sess.UserID != actor.ID && !actor.Admin {
 		return Session{}, fmt.Errorf("session %s: %w", id, ErrNotFound)
 	}
-	return sess, nil
+	return s.titled(sess), nil
 }
 
 // ownSession returns a session only to the user it belongs to: an admin
@@ -371,7 +375,7 @@ func (s *Service) Sessions(ctx context.Context, actor Actor, cursor string, limi
 	if err != nil {
 		return SessionPage{}, fmt.Errorf("list sessions: %w", err)
 	}
-	return page, nil
+	return s.titledPage(page), nil
 }
 
 // SelectModel changes the model answering a session from its next reply on.
@@ -387,7 +391,7 @@ func (s *Service) SelectModel(ctx context.Context, actor Actor, sessionID, model
 		return Session{}, fmt.Errorf("select model: %w", err)
 	}
 	s.publish(Event{Type: EventStatus, SessionID: sessionID, Session: &sess})
-	return sess, nil
+	return s.titled(sess), nil
 }
 
 // EndSession ends one of the actor's sessions. A reply being generated is
@@ -416,7 +420,7 @@ func (s *Service) EndSession(ctx context.Context, actor Actor, sessionID string)
 			s.audit(actor, AuditEndSession, sessionID, "")
 		}
 	}
-	return sess, nil
+	return s.titled(sess), nil
 }
 
 // snapshotWait bounds asking another instance for a stream snapshot.
@@ -452,6 +456,10 @@ func (s *Service) Busy() int { return s.asst.busy() }
 // is logged, not returned: the change is stored, and clients catch up from
 // storage by seq.
 func (s *Service) publish(ev Event) {
+	if ev.Session != nil {
+		titled := s.titled(*ev.Session)
+		ev.Session = &titled
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := s.bus.Publish(ctx, ev); err != nil {

@@ -53,6 +53,7 @@ func FromMessage(m chat.Message) Message {
 // Session is a session as clients see it.
 type Session struct {
 	SessionID string     `json:"session_id"`
+	Title     string     `json:"title,omitempty"`
 	UserID    string     `json:"user_id"`
 	ModelID   string     `json:"model_id"`
 	Status    string     `json:"status"`
@@ -74,7 +75,7 @@ type Session struct {
 // FromSession converts a domain session.
 func FromSession(s chat.Session) Session {
 	out := Session{
-		SessionID: s.ID, UserID: s.UserID, ModelID: s.ModelID, Status: string(s.Status),
+		SessionID: s.ID, Title: s.Title, UserID: s.UserID, ModelID: s.ModelID, Status: string(s.Status),
 		LastSeq: s.LastSeq, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EndReason: s.EndReason,
 	}
 	if !s.EndedAt.IsZero() {

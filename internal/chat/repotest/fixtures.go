@@ -42,6 +42,8 @@ func newSession(userID string, created time.Time) chat.Session {
 		Owner:     chat.OwnerAI,
 		CreatedAt: created,
 		UpdatedAt: created,
+		// Any bytes: adapters store the sealed title as given.
+		SealedTitle: sealed("title of a session of " + userID),
 	}
 }
 
@@ -178,6 +180,7 @@ func sessionDiffs(got, want chat.Session) diffs {
 	field(&d, "Epoch", got.Epoch, want.Epoch)
 	timeField(&d, "HelpRequestedAt", got.HelpRequestedAt, want.HelpRequestedAt)
 	field(&d, "AdminAssisted", got.AdminAssisted, want.AdminAssisted)
+	field(&d, "SealedTitle", string(got.SealedTitle), string(want.SealedTitle))
 	return d
 }
 

@@ -29,6 +29,7 @@ type sessionDoc struct {
 	Epoch           int64      `bson:"epoch"`
 	HelpRequestedAt *time.Time `bson:"help_requested_at"` // null when no request waits
 	AdminAssisted   bool       `bson:"admin_assisted"`
+	Title           []byte     `bson:"title,omitempty"` // chat.Session.SealedTitle
 }
 
 // messageDoc is a document of the messages collection.
@@ -111,6 +112,7 @@ func newSessionDoc(s chat.Session) sessionDoc {
 		Epoch:           s.Epoch,
 		HelpRequestedAt: optionalTime(s.HelpRequestedAt),
 		AdminAssisted:   s.AdminAssisted,
+		Title:           s.SealedTitle,
 	}
 }
 
@@ -133,6 +135,7 @@ func (d sessionDoc) session(last *messageDoc) chat.Session {
 		Epoch:           d.Epoch,
 		HelpRequestedAt: fromOptional(d.HelpRequestedAt),
 		AdminAssisted:   d.AdminAssisted,
+		SealedTitle:     d.Title,
 	}
 	if last != nil {
 		s.LastSeq = last.Seq

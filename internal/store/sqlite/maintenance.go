@@ -96,7 +96,8 @@ func (s *Store) ImportSession(ctx context.Context, sess chat.Session) (bool, err
 		r, err := tx.ExecContext(ctx, insertSessionQuery,
 			sess.ID, sess.UserID, sess.UserName, sess.ModelID, string(sess.Status), sess.EndReason,
 			sess.LastSeq, toMillis(sess.CreatedAt), toMillis(sess.UpdatedAt), nullMillis(sess.EndedAt),
-			string(sess.Owner), sess.AdminID, sess.AdminName, sess.Epoch, nullMillis(sess.HelpRequestedAt), boolInt(sess.AdminAssisted))
+			string(sess.Owner), sess.AdminID, sess.AdminName, sess.Epoch, nullMillis(sess.HelpRequestedAt), boolInt(sess.AdminAssisted),
+			nullBytes(sess.SealedTitle))
 		if err != nil {
 			return err
 		}

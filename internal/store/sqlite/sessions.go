@@ -14,14 +14,14 @@ import (
 // sessionColumns is the column list every session query selects, in the
 // order scanSession reads.
 const sessionColumns = `id, user_id, user_name, model_id, status, end_reason, last_seq, created_at, updated_at, ended_at,
-	owner, admin_id, admin_name, epoch, help_requested_at, admin_assisted`
+	owner, admin_id, admin_name, epoch, help_requested_at, admin_assisted, title`
 
 // Session statements. The updates change only an active session and return
 // it; no row back means the session is missing or ended.
 const (
 	getSessionQuery    = `SELECT ` + sessionColumns + ` FROM sessions WHERE id = ?`
 	insertSessionQuery = `INSERT INTO sessions (` + sessionColumns + `)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`
 	setModelQuery = `UPDATE sessions
 		SET model_id = ?, updated_at = max(updated_at, ?)
@@ -49,7 +49,7 @@ func scanSession(r rowScanner) (chat.Session, error) {
 		assisted         int64
 	)
 	err := r.Scan(&s.ID, &s.UserID, &s.UserName, &s.ModelID, &status, &s.EndReason, &s.LastSeq, &created, &updated, &ended,
-		&owner, &s.AdminID, &s.AdminName, &s.Epoch, &help, &assisted)
+		&owner, &s.AdminID, &s.AdminName, &s.Epoch, &help, &assisted, &s.SealedTitle)
 	if err != nil {
 		return chat.Session{}, err
 	}
@@ -98,7 +98,8 @@ func (s *Store) StartSession(ctx context.Context, sess chat.Session, first chat.
 		r, err := tx.ExecContext(ctx, insertSessionQuery,
 			sess.ID, sess.UserID, sess.UserName, sess.ModelID, string(sess.Status), sess.EndReason,
 			sess.LastSeq, toMillis(sess.CreatedAt), toMillis(sess.UpdatedAt), nullMillis(sess.EndedAt),
-			string(sess.Owner), sess.AdminID, sess.AdminName, sess.Epoch, nullMillis(sess.HelpRequestedAt), boolInt(sess.AdminAssisted))
+			string(sess.Owner), sess.AdminID, sess.AdminName, sess.Epoch, nullMillis(sess.HelpRequestedAt), boolInt(sess.AdminAssisted),
+			nullBytes(sess.SealedTitle))
 		if err != nil {
 			return fmt.Errorf("insert session: %w", err)
 		}

@@ -254,3 +254,11 @@ func fromNullMillis(v sql.NullInt64) time.Time {
 	}
 	return fromMillis(v.Int64)
 }
+
+// nullBytes stores an empty value (a session without a title) as NULL.
+func nullBytes(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
