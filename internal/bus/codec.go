@@ -31,8 +31,9 @@ type wireEvent struct {
 }
 
 type wireTyping struct {
-	Sender string `json:"sender"`
-	Name   string `json:"name"`
+	Sender   string `json:"sender"`
+	Name     string `json:"name"`
+	AuthorID string `json:"author_id,omitempty"`
 }
 
 type wireMessage struct {
@@ -96,7 +97,7 @@ type wireSession struct {
 func encodeEvent(ev chat.Event) ([]byte, error) {
 	w := wireEvent{Version: wireVersion, Type: string(ev.Type), SessionID: ev.SessionID, Barrier: ev.Barrier, Feed: ev.Feed}
 	if t := ev.Typing; t != nil {
-		w.Typing = &wireTyping{Sender: string(t.Sender), Name: t.Name}
+		w.Typing = &wireTyping{Sender: string(t.Sender), Name: t.Name, AuthorID: t.AuthorID}
 	}
 	if m := ev.Message; m != nil {
 		w.Message = &wireMessage{
@@ -151,7 +152,7 @@ func decodeEvent(data []byte) (chat.Event, error) {
 
 	ev := chat.Event{Type: chat.EventType(w.Type), SessionID: w.SessionID, Barrier: w.Barrier, Feed: w.Feed}
 	if t := w.Typing; t != nil {
-		ev.Typing = &chat.Typing{Sender: chat.Sender(t.Sender), Name: t.Name}
+		ev.Typing = &chat.Typing{Sender: chat.Sender(t.Sender), Name: t.Name, AuthorID: t.AuthorID}
 	}
 	if m := w.Message; m != nil {
 		ev.Message = &chat.Message{

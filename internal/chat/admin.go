@@ -186,7 +186,7 @@ func (s *Service) Typing(ctx context.Context, actor Actor, sessionID string) err
 	if err != nil {
 		return err
 	}
-	t := Typing{Sender: SenderUser, Name: actor.Name}
+	t := Typing{Sender: SenderUser, Name: actor.Name, AuthorID: actor.ID}
 	if sess.UserID != actor.ID {
 		if sess.Owner != OwnerHuman || sess.AdminID != actor.ID {
 			return fmt.Errorf("only the owning admin types to the user: %w", ErrConflict)

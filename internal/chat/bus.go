@@ -51,6 +51,10 @@ type Event struct {
 type Typing struct {
 	Sender Sender `json:"sender"`
 	Name   string `json:"name"`
+	// AuthorID is the typist's user id. Transports relay typing to the
+	// other people following the session, never back to the typist's own
+	// connections.
+	AuthorID string `json:"author_id,omitempty"`
 }
 
 // Delta is a piece of an assistant reply while it streams. Index counts the

@@ -107,7 +107,7 @@ func (a *api) uploadFailed(w http.ResponseWriter, r *http.Request, err error) {
 			"file is larger than the limit of "+strconv.FormatInt(limit, 10)+" bytes")
 	case errors.Is(err, chat.ErrRejected):
 		wire.WriteError(w, http.StatusUnsupportedMediaType, "unsupported_type",
-			"this kind of file is not accepted: images (PNG, JPEG, GIF, WebP), PDF, plain text and office documents are")
+			"This kind of file is not accepted. You can send images (PNG, JPEG, GIF, WebP), PDF files, plain text and office documents.")
 	case errors.As(err, &rl):
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(rl.RetryAfter.Round(time.Second)/time.Second, 1))))
 		wire.WriteError(w, http.StatusTooManyRequests, "rate_limited", "too many uploads; retry later")

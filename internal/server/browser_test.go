@@ -25,6 +25,12 @@ func TestBrowser(t *testing.T) {
 	t.Run("user sends a file", func(t *testing.T) { testAttachment(t, b) })
 	t.Run("admin answers a help request the user sees", func(t *testing.T) { testHelpTakeover(t, b) })
 	t.Run("another site embeds the chat and hands over the token", func(t *testing.T) { testEmbedded(t, b) })
+	t.Run("a help request made offline is sent on reconnection", func(t *testing.T) { testOfflineHelpRequest(t, b) })
+	t.Run("a second message in a new chat waits for its session", func(t *testing.T) { testSecondMessageInNewChat(t, b) })
+	t.Run("typing indicators end on the message, on release and on their own", func(t *testing.T) { testTypingIndicatorsEnd(t, b) })
+	t.Run("an admin ends the session after confirming; the user sees who", func(t *testing.T) { testEndedByAdmin(t, b) })
+	t.Run("conversations keep distinct plain titles after a reload", func(t *testing.T) { testTitlesAfterReload(t, b) })
+	t.Run("bare links stop before quotation marks and punctuation", func(t *testing.T) { testBareLinks(t, b) })
 }
 
 func testStreamedReply(t *testing.T, b *browser) {
@@ -217,5 +223,16 @@ func testAttachment(t *testing.T, b *browser) {
 	})()`)
 	if got != "order 1234, paid" {
 		t.Errorf("stored file = %q", got)
+	}
+
+	// A refused file says which files are accepted, in a whole sentence.
+	program := filepath.Join(t.TempDir(), "tool.exe")
+	if err := os.WriteFile(program, []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.do(chromedp.SetUploadFiles("#file", []string{program}))
+	p.waitJS("the refused file", `document.querySelector('#attachments .upload-error') !== null`)
+	if msg := eval[string](p, `document.querySelector('#attachments .upload-error').textContent`); !strings.HasSuffix(msg, "plain text and office documents.") {
+		t.Errorf("refused file message = %q, want a complete sentence", msg)
 	}
 }

@@ -63,8 +63,8 @@ func (c *conn) deliverEvent(ev chat.Event) error {
 		}
 		return c.write(adminFeedFrame{Type: typeAdminFeed, Event: ev.Feed, Session: wire.FromSession(*ev.Session)})
 	case chat.EventTyping:
-		if ev.Typing == nil {
-			return nil
+		if ev.Typing == nil || ev.Typing.AuthorID == c.actor.ID {
+			return nil // relayed to the others only (docs/protocol.md), not echoed to the typist
 		}
 		return c.write(typingFrame{Type: typeTyping, SessionID: ev.SessionID, Sender: string(ev.Typing.Sender), Name: ev.Typing.Name})
 	}

@@ -2,7 +2,10 @@
 // docs/protocol.md): it sends user_message with a client_msg_id and keeps
 // it until acknowledged (resending it after a reconnect is safe), follows
 // the sessions it shows and resumes them by last_seq after every
-// reconnection, and renders streamed replies as they arrive.
+// reconnection, and renders streamed replies as they arrive. Nothing the
+// person does is lost to a dropped connection or a chat still starting:
+// messages typed before a new chat has its session id wait for it, and a
+// help request made offline goes out on reconnection.
 //
 // Token: the development login stores one in localStorage. Embedded in
 // another site (iframe), the host page hands it over with
@@ -13,9 +16,10 @@
 // token expires, {type: 'chatbox:token_expired'} (send a fresh one).
 
 import { config, url } from './lib/config.js';
-import { $, el, clear, newID, tokenClaims, formatTime } from './lib/dom.js';
+import { $, el, clear, newID, tokenClaims } from './lib/dom.js';
 import { Connection, api } from './lib/socket.js';
 import { SessionView, renderInto } from './lib/messages.js';
+import { plainText } from './lib/markdown.js';
 import { upload, download, formatSize } from './lib/uploads.js';
 
 const storageKey = 'chatbox.token';
@@ -23,6 +27,8 @@ const embedded = window.parent !== window;
 const typingEveryMs = 3000;
 const typingShowsMs = 5000;
 const maxAttachments = 10; // per message (docs/protocol.md)
+const thinkingShowsMs = 120_000; // a reply owed longer than this is not shown as coming
+const titleChars = 60;
 
 const state = {
   token: embedded ? '' : (localStorage.getItem(storageKey) || ''),
@@ -33,8 +39,14 @@ const state = {
   sessions: new Map(), // id -> SessionView
   current: null, // session id shown; null: a new chat
   followed: new Set(), // sessions this connection resumes
-  pending: new Map(), // client_msg_id -> {frame, sessionId}
+  // client_msg_id -> {frame, sessionId, afterDraft}: sent, not yet
+  // acknowledged. afterDraft: a message typed while the chat was still
+  // starting, held until that draft's session id is known.
+  pending: new Map(),
   draftMsg: '', // client_msg_id of the message starting a new chat
+  helpPending: new Set(), // session ids whose help request is not confirmed yet
+  connectedBefore: false,
+  thinkingTimer: 0,
   lastTypingSent: 0,
   retryRef: '',
   uploads: [], // files for the next message: {file, progress, record, error}
@@ -47,6 +59,7 @@ const ui = {
   help: $('#help'), picker: $('#model-picker'), model: $('#model'), signin: $('#signin'),
   toggle: $('#toggle-list'), sidebar: $('#conversations'),
   file: $('#file'), attach: $('#attach'), uploads: $('#attachments'),
+  ended: $('#ended'), endedText: $('#ended-text'), endedNew: $('#ended-new'),
 };
 
 const conn = new Connection({
@@ -80,7 +93,7 @@ function showConnection(s, detail) {
   ui.conn.dataset.state = s;
   ui.conn.textContent = stateLabels[s] + (detail && s === 'offline' ? ` (${detail})` : '');
   if (s === 'signed-out') showSignin(detail);
-  renderComposer();
+  renderHelpState();
 }
 
 function showSignin(reason) {
@@ -92,11 +105,16 @@ function showSignin(reason) {
 }
 
 /** resumeAll runs after every (re)connection: catch up on every session
- * shown, then send what was never acknowledged. */
+ * shown, then send what was never acknowledged (help requests included),
+ * then refresh the sessions' states, which may have changed meanwhile. */
 function resumeAll() {
   ui.signin.hidden = true;
   for (const id of state.followed) conn.send({ type: 'resume', session_id: id, last_seq: view(id).lastSeq });
-  for (const p of state.pending.values()) conn.send(p.frame);
+  for (const p of state.pending.values()) if (!p.afterDraft) conn.send(p.frame);
+  for (const id of state.helpPending) conn.send({ type: 'help_request', session_id: id });
+  if (state.connectedBefore) loadSessions(false);
+  state.connectedBefore = true;
+  renderHelpState();
 }
 
 function follow(id) {
@@ -142,30 +160,71 @@ function onMessage(m) {
     if (state.draftMsg === m.client_msg_id) {
       state.draftMsg = '';
       if (state.current === null) state.current = m.session_id;
+      sendHeld(m.client_msg_id, m.session_id);
     }
   }
   const v = view(m.session_id);
   state.followed.add(m.session_id); // the server follows it for this connection now
-  if (!v.info) {
+  const title = sessionTitle(v);
+  const known = Boolean(v.info);
+  if (!known) {
     v.info = { session_id: m.session_id, status: 'active', owner: 'ai', created_at: m.created_at, model_id: state.modelChoice };
-    renderList();
   }
-  if (m.sender === 'user' && !v.title) v.title = m.content;
   v.add(m);
+  if (v.typing && v.typing.sender === m.sender) v.typing = null; // they finished typing
+  if (!known || sessionTitle(v) !== title) renderList();
   if (m.session_id === state.current) renderAll();
+}
+
+/** sendHeld sends the messages typed while a new chat was starting, now
+ * that its session id is known, in the order they were typed. */
+function sendHeld(draftID, sessionID) {
+  for (const p of state.pending.values()) {
+    if (p.afterDraft !== draftID) continue;
+    p.afterDraft = '';
+    p.sessionId = sessionID;
+    p.frame.session_id = sessionID;
+    conn.send(p.frame);
+  }
+}
+
+/** draftFailed handles a refused first message of a new chat: the next
+ * held message starts the chat instead. */
+function draftFailed(draftID) {
+  state.draftMsg = '';
+  for (const [id, p] of state.pending) {
+    if (p.afterDraft !== draftID) continue;
+    if (!state.draftMsg) {
+      state.draftMsg = id;
+      p.afterDraft = '';
+      if (state.modelChoice) p.frame.model_id = state.modelChoice;
+      conn.send(p.frame);
+    } else {
+      p.afterDraft = state.draftMsg;
+    }
+  }
 }
 
 function onSessionStatus(f) {
   const v = view(f.session_id);
   v.info = { ...(v.info || {}), ...f };
+  settleHelp(v.info);
+  if (v.typing && (f.owner !== 'human' || f.status === 'ended')) v.typing = null; // the person left
   renderList();
   if (f.session_id === state.current) renderAll();
 }
 
+/** settleHelp forgets a help request the session shows was received, or
+ * no longer needs. */
+function settleHelp(info) {
+  if (info.help_requested || info.owner === 'human' || info.status === 'ended') state.helpPending.delete(info.session_id);
+}
+
 function onTyping(f) {
-  if (f.sender === 'user') return; // this user's own typing, from another tab or relayed back
+  if (f.sender === 'user') return; // the server relays only other people's typing; this is this user's
   const v = view(f.session_id);
-  v.typing = { name: f.name || (f.sender === 'admin' ? 'Support' : 'Someone'), until: Date.now() + typingShowsMs };
+  const name = f.sender === 'admin' ? `${f.name || 'Someone'} from Support` : (f.name || 'Someone');
+  v.typing = { sender: f.sender, name, until: Date.now() + typingShowsMs };
   renderTyping();
   setTimeout(renderTyping, typingShowsMs + 50);
 }
@@ -176,7 +235,12 @@ function onError(f) {
   const p = f.ref ? state.pending.get(f.ref) : null;
   if (p && finalCodes.has(f.code)) {
     state.pending.delete(f.ref);
-    if (state.draftMsg === f.ref) state.draftMsg = '';
+    if (state.draftMsg === f.ref) draftFailed(f.ref);
+  }
+  if (f.session_id && !f.ref && finalCodes.has(f.code)) state.helpPending.delete(f.session_id);
+  if (f.session_id && f.code === 'llm_unavailable') {
+    const v = view(f.session_id);
+    v.settled = Math.max(v.settled, v.lastUser()?.seq || 0); // no reply is coming: stop showing one
   }
   if (p && f.code === 'rate_limited') {
     setTimeout(() => conn.send(p.frame), f.retry_after_ms || 2000);
@@ -201,11 +265,15 @@ function showNotice(text) {
 }
 
 function renderAll() {
-  renderMessages();
+  // Banners and the end-of-chat panel change the list's height: a list
+  // showing its newest message keeps showing it in full.
+  const atBottom = ui.messages.scrollHeight - ui.messages.scrollTop - ui.messages.clientHeight < 40;
   renderBanner();
   renderComposer();
   renderModel();
   renderTyping();
+  renderMessages();
+  if (atBottom) ui.messages.scrollTop = ui.messages.scrollHeight;
 }
 
 function modelName(id) {
@@ -220,9 +288,35 @@ function renderMessages() {
     .map((p) => el('li', { class: 'message user pending' },
       el('div', { class: 'meta' }, el('span', { class: 'author', text: 'You' }), el('span', { class: 'badge', text: 'sending…' })),
       el('div', { class: 'body' }, el('p', { text: p.frame.content }))));
-  renderInto(ui.messages, v, 'user', v && v.info ? modelName(v.info.model_id) : '', pending, saveAttachment);
+  const name = v && v.info ? modelName(v.info.model_id) : '';
+  if (v && awaitingReply(v)) {
+    pending.unshift(el('li', { class: 'thinking', 'aria-busy': 'true' },
+      el('span', { class: 'author', text: name || 'Assistant' }), ' is thinking…'));
+  }
+  renderInto(ui.messages, v, 'user', name, pending, saveAttachment);
   if (!v && pending.length === 0) {
     ui.messages.append(el('li', { class: 'empty' }, el('p', { text: 'Ask anything. A person can join if you need one.' })));
+  }
+}
+
+/** awaitingReply reports whether the page shows the assistant as thinking:
+ * it owes a recent question a reply that has not started streaming. */
+function awaitingReply(v) {
+  if (!v.awaitsReply()) return false;
+  const age = Date.now() - Date.parse(v.lastUser().created_at);
+  if (!(age < thinkingShowsMs)) return false;
+  clearTimeout(state.thinkingTimer);
+  state.thinkingTimer = setTimeout(renderMessages, thinkingShowsMs - age + 50);
+  return true;
+}
+
+/** endedText says who ended a conversation. */
+function endedText(info) {
+  switch (info.end_reason) {
+    case 'user': return 'You ended this conversation.';
+    case 'admin': return `${info.admin_name ? `${info.admin_name} from Support` : 'Support'} ended this conversation.`;
+    case 'idle': return 'This conversation ended after a long pause.';
+    default: return 'This conversation has ended.';
   }
 }
 
@@ -231,8 +325,10 @@ function renderBanner() {
   let text = '';
   let kind = '';
   if (info && info.status === 'ended') {
-    text = 'This conversation has ended.';
-    kind = 'ended';
+    // the end-of-chat panel below the messages says it
+  } else if (info && state.helpPending.has(info.session_id) && !conn.open) {
+    text = 'You asked for a person. The request will be sent when you are back online.';
+    kind = 'queued';
   } else if (info && info.owner === 'human') {
     text = `${info.admin_name || 'A person from support'} has joined the conversation.`;
     kind = 'human';
@@ -249,9 +345,16 @@ function renderComposer() {
   const info = currentView()?.info;
   const ended = info?.status === 'ended';
   const signedIn = Boolean(state.token);
+  ui.composer.hidden = ended;
+  ui.ended.hidden = !ended;
+  if (ended) ui.endedText.textContent = endedText(info);
   ui.input.disabled = !signedIn || ended;
   ui.send.disabled = !signedIn || ended;
-  ui.help.disabled = !signedIn || !info || ended || info.help_requested || info.owner === 'human';
+  const asking = Boolean(info) && state.helpPending.has(info.session_id);
+  ui.help.disabled = !signedIn || !info || ended || info.help_requested || info.owner === 'human' || asking;
+  ui.help.textContent = !asking ? 'Talk to a person'
+    : conn.open ? 'Asking for a person…' : 'Will ask for a person when back online';
+  ui.help.dataset.state = asking ? (conn.open ? 'sending' : 'queued') : '';
   ui.attach.disabled = !signedIn || ended;
 }
 
@@ -280,10 +383,27 @@ function renderTyping() {
   ui.typing.textContent = t && t.until > Date.now() ? `${t.name} is typing…` : '';
 }
 
+/** sessionTitle is the session's stored title, else its first message, as
+ * plain text. */
 function sessionTitle(v) {
-  if (v.title) return v.title.length > 40 ? v.title.slice(0, 40) + '…' : v.title;
-  const d = new Date(v.info?.created_at);
-  return Number.isNaN(d.getTime()) ? 'Conversation' : `Chat of ${d.toLocaleDateString()} ${formatTime(v.info.created_at)}`;
+  const t = plainText(v.info?.title || '') || plainText(v.firstUser?.content || '');
+  if (!t) return 'New conversation';
+  return t.length > titleChars ? t.slice(0, titleChars - 1) + '…' : t;
+}
+
+/** loadFirstMessages fetches the first message of sessions that have no
+ * title yet (older ones), for their titles in the list. */
+async function loadFirstMessages(views) {
+  await Promise.all(views.map(async (v) => {
+    try {
+      const body = await api(state.token, `/sessions/${encodeURIComponent(v.id)}/messages?limit=1`);
+      const m = (body.messages || [])[0];
+      if (m && m.sender === 'user' && !v.firstUser) v.firstUser = m;
+    } catch (err) {
+      console.warn('chatbox: could not load a title:', err.message);
+    }
+  }));
+  renderList();
 }
 
 function renderList() {
@@ -301,6 +421,11 @@ function renderList() {
     badges.length ? el('span', { class: 'badges', text: badges.join(' · ') }) : null);
     ui.list.append(el('li', {}, button));
   }
+}
+
+function renderHelpState() {
+  renderBanner();
+  renderComposer();
 }
 
 // --- actions ---------------------------------------------------------------
@@ -346,22 +471,22 @@ function submit(ev) {
   // A message needs text; files alone are sent under their names.
   const content = ui.input.value.trim() || files.map((f) => f.name).join(', ');
   if (!content || !state.token) return;
-  if (state.current === null && state.draftMsg) {
-    showNotice('Wait a moment: your conversation is starting.');
-    return;
-  }
   const id = newID();
   const frame = { type: 'user_message', client_msg_id: id, content };
+  // A message typed while the new chat is still starting waits for its
+  // session id: sent without one, it would start a second chat.
+  const afterDraft = state.current === null ? state.draftMsg : '';
   if (state.current) frame.session_id = state.current;
-  else if (state.modelChoice) frame.model_id = state.modelChoice;
+  else if (!afterDraft && state.modelChoice) frame.model_id = state.modelChoice;
   if (files.length) frame.attachments = files.map((f) => f.file_id);
   state.uploads = [];
   renderUploads();
-  state.pending.set(id, { frame, sessionId: state.current });
-  if (state.current === null) state.draftMsg = id;
+  state.pending.set(id, { frame, sessionId: state.current, afterDraft });
+  if (state.current === null && !afterDraft) state.draftMsg = id;
   ui.input.value = '';
+  state.lastTypingSent = 0; // typing the next message announces itself at once
   ui.notice.hidden = true;
-  conn.send(frame); // when offline it goes out after the reconnection
+  if (!afterDraft) conn.send(frame); // when offline it goes out after the reconnection
   renderMessages();
 }
 
@@ -380,10 +505,13 @@ function onInput() {
   }
 }
 
+/** askForHelp sends a help request now, or when the connection is back:
+ * it counts as made only once a session_status shows it. */
 function askForHelp() {
   if (!state.current) return;
+  state.helpPending.add(state.current);
   conn.send({ type: 'help_request', session_id: state.current });
-  ui.help.disabled = true;
+  renderHelpState();
 }
 
 function retry() {
@@ -409,15 +537,24 @@ function toggleSidebar() {
   ui.toggle.setAttribute('aria-expanded', String(open));
 }
 
-async function loadSessions() {
+/** loadSessions reads the user's sessions; with openLatest, it opens the
+ * newest active one. A state newer than the one shown wins. */
+async function loadSessions(openLatest = true) {
   try {
     const body = await api(state.token, '/sessions?limit=50');
+    const untitled = [];
     for (const s of body.sessions || []) {
       const v = view(s.session_id);
-      v.info = { ...s, ...(v.info || {}) };
+      const known = v.info;
+      const newer = !known || !(Date.parse(known.updated_at) > Date.parse(s.updated_at));
+      v.info = newer ? { ...(known || {}), ...s } : { ...s, ...known };
+      settleHelp(v.info);
+      if (!v.info.title && !v.firstUser) untitled.push(v);
     }
     renderList();
-    if (state.current === null && !state.draftMsg) {
+    renderAll();
+    if (untitled.length) loadFirstMessages(untitled);
+    if (openLatest && state.current === null && !state.draftMsg) {
       const latest = (body.sessions || []).find((s) => s.status === 'active');
       if (latest) select(latest.session_id);
     }
@@ -448,6 +585,7 @@ ui.file.addEventListener('change', attachFiles);
 ui.model.addEventListener('change', chooseModel);
 ui.toggle.addEventListener('click', toggleSidebar);
 $('#new-chat').addEventListener('click', () => select(null));
+ui.endedNew.addEventListener('click', () => select(null));
 $('#notice-close').addEventListener('click', () => { ui.notice.hidden = true; });
 ui.noticeRetry.addEventListener('click', retry);
 

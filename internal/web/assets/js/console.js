@@ -8,11 +8,13 @@ import { config, url } from './lib/config.js';
 import { $, el, clear, newID, tokenClaims, formatTime, formatWait } from './lib/dom.js';
 import { Connection, api } from './lib/socket.js';
 import { SessionView, renderInto } from './lib/messages.js';
+import { plainText } from './lib/markdown.js';
 import { download } from './lib/uploads.js';
 
 const storageKey = 'chatbox.adminToken';
 const typingEveryMs = 3000;
 const typingShowsMs = 5000;
+const titleChars = 80;
 
 const state = {
   token: localStorage.getItem(storageKey) || '',
@@ -30,7 +32,7 @@ const ui = {
   detail: $('#detail'), title: $('#d-title'), dstate: $('#d-state'), messages: $('#d-messages'),
   typing: $('#d-typing'), takeover: $('#d-takeover'), release: $('#d-release'), end: $('#d-end'),
   composer: $('#d-composer'), input: $('#d-input'), send: $('#d-send'), inputLabel: $('#d-input-label'),
-  notice: $('#notice'), noticeText: $('#notice-text'),
+  notice: $('#notice'), noticeText: $('#notice-text'), endDialog: $('#end-dialog'),
 };
 
 const conn = new Connection({
@@ -91,29 +93,45 @@ function onFeed(f) {
   // session_status frames this console may have received first.
   adjustMetrics(f.event, v.counted, s);
   v.counted = s;
-  v.info = { ...(v.info || {}), ...s };
+  setInfo(v, s);
   if (matches(v.info)) state.listed.add(v.id);
   else state.listed.delete(v.id);
   renderList();
+  if (state.listed.has(v.id) && !v.info.title) loadFirstMessages([v]);
   if (v.id === state.open) renderDetail();
 }
 
 function onStatus(f) {
   const v = view(f.session_id);
-  v.info = { ...(v.info || {}), ...f };
+  setInfo(v, f);
   renderList();
   if (v.id === state.open) renderDetail();
 }
 
+/** setInfo records a session's new state. A change of owner (a takeover
+ * or release) or its end also ends the typing indicator shown. */
+function setInfo(v, s) {
+  const before = v.info;
+  v.info = { ...(before || {}), ...s };
+  if (v.typing && (v.info.status === 'ended' || (before && (before.owner !== v.info.owner || before.admin_id !== v.info.admin_id)))) {
+    v.typing = null;
+  }
+}
+
 function onMessage(m) {
   state.pending.delete(m.client_msg_id);
-  view(m.session_id).add(m);
+  const v = view(m.session_id);
+  const title = titleOf(v);
+  v.add(m);
+  if (v.typing && v.typing.sender === m.sender) v.typing = null; // they finished typing
+  if (titleOf(v) !== title) renderList();
   if (m.session_id === state.open) renderDetail();
 }
 
 function onTyping(f) {
-  if (f.sender === 'admin' && mine(view(f.session_id).info)) return; // our own typing, relayed back
-  view(f.session_id).typing = { name: f.name || f.sender || 'Someone', until: Date.now() + typingShowsMs };
+  // The server relays other people's typing only; an admin's own never comes back.
+  const name = f.name || f.sender || 'Someone';
+  view(f.session_id).typing = { sender: f.sender, name: f.sender === 'admin' ? `${name} from Support` : name, until: Date.now() + typingShowsMs };
   renderTyping();
   setTimeout(renderTyping, typingShowsMs + 50);
 }
@@ -215,13 +233,16 @@ async function loadList() {
   try {
     const body = await api(state.token, `/admin/sessions?${q}`);
     state.listed.clear();
+    const untitled = [];
     for (const s of body.sessions || []) {
       const v = view(s.session_id);
       v.info = s;
       if (!v.counted) v.counted = s;
       state.listed.add(s.session_id);
+      if (!s.title && !v.firstUser) untitled.push(v);
     }
     renderList();
+    loadFirstMessages(untitled);
   } catch (err) {
     showListError(err);
   }
@@ -241,6 +262,34 @@ function ownerText(s) {
   return s.admin_id === state.me ? `${s.admin_name || s.admin_id} (you)` : (s.admin_name || s.admin_id || 'a person');
 }
 
+/** titleOf is the session's stored title, else its first message, as
+ * plain text; '' while neither is known. */
+function titleOf(v) {
+  const t = plainText(v.info?.title || '') || plainText(v.firstUser?.content || '');
+  return t.length > titleChars ? t.slice(0, titleChars - 1) + '…' : t;
+}
+
+/** loadFirstMessages fetches the first message of sessions without a
+ * stored title (older ones, or a new one the feed just announced). */
+async function loadFirstMessages(views) {
+  const missing = views.filter((v) => !v.firstUser && !v.loadingFirst);
+  if (!missing.length) return;
+  await Promise.all(missing.map(async (v) => {
+    v.loadingFirst = true;
+    try {
+      const body = await api(state.token, `/admin/sessions/${encodeURIComponent(v.id)}/messages?limit=1`);
+      const m = (body.messages || [])[0];
+      if (m && m.sender === 'user' && !v.firstUser) v.firstUser = m;
+    } catch (err) {
+      console.warn('chatbox console: could not load a title:', err.message);
+    } finally {
+      v.loadingFirst = false;
+    }
+  }));
+  renderList();
+  if (state.open) renderDetail();
+}
+
 function renderList() {
   clear(ui.list);
   const items = [...state.listed].map((id) => view(id)).filter((v) => v.info).sort((a, b) => {
@@ -258,8 +307,9 @@ function renderList() {
       'data-session': v.id, on: { click: () => openSession(v.id) },
     },
     el('span', { class: 'user', text: s.user_id }),
-    el('span', { class: 'status', text: `${s.status} · ${ownerText(s)}` }),
     el('time', { datetime: s.created_at, text: formatTime(s.created_at) }),
+    el('span', { class: 'title', text: titleOf(v) || 'New conversation' }),
+    el('span', { class: 'status', text: `${s.status} · ${ownerText(s)}` }),
     waiting ? el('span', { class: 'wait', 'data-since': s.help_requested_at, text: `help · waiting ${formatWait(waitingSeconds(s))}` }) : null);
     ui.list.append(el('li', { class: waiting ? 'help' : '' }, row));
   }
@@ -303,8 +353,8 @@ function renderDetail() {
   const v = state.open ? view(state.open) : null;
   if (!v) return;
   const s = v.info || {};
-  ui.title.textContent = `Conversation with ${s.user_id || 'a user'}`;
-  const parts = [`${s.status || 'active'}`, `answered by ${ownerText(s)}`];
+  ui.title.textContent = titleOf(v) || `Conversation with ${s.user_id || 'a user'}`;
+  const parts = [`with ${s.user_id || 'a user'}`, `${s.status || 'active'}`, `answered by ${ownerText(s)}`];
   if (s.help_requested) parts.push(`help requested ${formatTime(s.help_requested_at)}`);
   ui.dstate.textContent = parts.join(' · ');
   const active = s.status !== 'ended';
@@ -315,6 +365,9 @@ function renderDetail() {
   ui.input.disabled = !canReply;
   ui.send.disabled = !canReply;
   ui.inputLabel.textContent = canReply ? `Reply as ${ui.me.textContent}` : 'Reply (take over first)';
+  ui.input.placeholder = canReply
+    ? `Write to ${s.user_id || 'the user'}. Enter sends, Shift+Enter starts a new line.`
+    : active ? 'Take over to reply.' : 'This conversation has ended.';
   const pending = [...state.pending.values()].filter((f) => f.session_id === v.id)
     .map((f) => el('li', { class: 'message admin pending' },
       el('div', { class: 'meta' }, el('span', { class: 'author', text: 'You' }), el('span', { class: 'badge', text: 'sending…' })),
@@ -335,6 +388,7 @@ function reply(ev) {
   const frame = { type: 'admin_message', session_id: state.open, client_msg_id: newID(), content };
   state.pending.set(frame.client_msg_id, frame);
   ui.input.value = '';
+  state.lastTypingSent = 0; // typing the next message announces itself at once
   conn.send(frame);
   renderDetail();
 }
@@ -343,9 +397,22 @@ function saveAttachment(a) {
   download(state.token, a).catch((err) => showNotice(`Could not download ${a.name}: ${err.message}`));
 }
 
-async function endSession() {
+/** confirmEnd asks, in a dialog of the page, before ending the session
+ * shown: the user cannot continue an ended conversation. */
+function confirmEnd() {
+  if (!state.open) return;
+  ui.endDialog.returnValue = '';
+  ui.endDialog.dataset.session = state.open;
+  ui.endDialog.showModal();
+}
+
+function onEndDialogClosed() {
+  if (ui.endDialog.returnValue === 'end') endSession(ui.endDialog.dataset.session);
+}
+
+async function endSession(id) {
   try {
-    const body = await api(state.token, `/sessions/${encodeURIComponent(state.open)}/end`, { method: 'POST' });
+    const body = await api(state.token, `/sessions/${encodeURIComponent(id)}/end`, { method: 'POST' });
     if (body.session) onStatus(body.session);
   } catch (err) {
     showNotice(`Could not end the session: ${err.message}`);
@@ -365,7 +432,8 @@ ui.filters.addEventListener('change', loadList);
 ui.filters.addEventListener('submit', (ev) => { ev.preventDefault(); loadList(); });
 ui.takeover.addEventListener('click', () => conn.send({ type: 'takeover', session_id: state.open }));
 ui.release.addEventListener('click', () => conn.send({ type: 'release', session_id: state.open }));
-ui.end.addEventListener('click', endSession);
+ui.end.addEventListener('click', confirmEnd);
+ui.endDialog.addEventListener('close', onEndDialogClosed);
 $('#d-close').addEventListener('click', closeSession);
 $('#notice-close').addEventListener('click', () => { ui.notice.hidden = true; });
 ui.composer.addEventListener('submit', reply);

@@ -8,13 +8,22 @@
 
 import { el } from './dom.js';
 
+// A bare URL: characters other than space, angle brackets, parentheses and
+// quotation marks, with balanced (...) groups allowed inside (Wikipedia
+// style). It never ends in punctuation or a quotation mark, so "see
+// https://x.example/a." or “https://x.example/a” link without the mark.
+const quotes = '"“”‘’«»';
+const urlChar = `[^\\s<>()${quotes}]`;
+const urlParens = `\\([^\\s<>()${quotes}]*\\)`;
+const urlEnd = `[^\\s<>().,:;!?'${quotes}]`;
+
 const inlinePattern = new RegExp([
   '`([^`\\n]+)`', // 1: code
   '\\*\\*([^*\\n]+?)\\*\\*', // 2: bold
   '\\*([^*\\s][^*\\n]*?)\\*', // 3: italic
   '\\b_([^_\\s][^_\\n]*?)_\\b', // 4: italic
   '\\[([^\\]\\n]+)\\]\\(([^)\\s]+)\\)', // 5, 6: link
-  '(https?:\\/\\/[^\\s<>()]+[^\\s<>().,:;!?"\'])', // 7: bare URL
+  `(https?:\\/\\/(?:${urlChar}|${urlParens})*(?:${urlEnd}|${urlParens}))`, // 7: bare URL
 ].join('|'), 'g');
 
 /** safeURL returns the URL if it is absolute http(s), else null. */
@@ -73,6 +82,20 @@ function renderBlock(lines) {
     }
   }
   return renderLines(lines, el('p'));
+}
+
+/** plainText returns Markdown text without its markup, on one line: for
+ * titles and previews. */
+export function plainText(text) {
+  return String(text)
+    .replace(/```[\w+-]*/g, ' ')
+    .replace(/\[([^\]\n]+)\]\([^)\s]+\)/g, '$1')
+    .replace(/^\s*(?:[-*+]|\d+[.)]|#{1,6})\s+/gm, '')
+    .replace(/\*\*|__|~~|`/g, '')
+    .replace(/(^|[\s(])[*_](?=\S)/g, '$1') // *italic* and _italic_, not snake_case or 2*3
+    .replace(/(\S)[*_](?=$|[\s).,:;!?])/g, '$1')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** render returns a DocumentFragment with text rendered as Markdown. */
