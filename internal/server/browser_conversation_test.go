@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -176,7 +177,8 @@ func testTypingIndicatorsEnd(t *testing.T, b *browser) {
 	// The admin's indicator ends on the user's page when her message arrives.
 	admin.do(chromedp.SendKeys("#d-input", "Looking at it"))
 	user.waitJS("the admin typing", `document.querySelector('#typing').textContent === 'Ada from Support is typing…'`)
-	admin.do(chromedp.SendKeys("#d-input", " now.\n"))
+	admin.do(chromedp.SendKeys("#d-input", " now."))
+	admin.pressEnter("#d-input")
 	user.waitJS("the admin's message", hasText("#messages .message.admin", "Looking at it now."))
 	if got := eval[string](user, `document.querySelector('#typing').textContent`); got != "" {
 		t.Errorf("under the admin's delivered message the user still sees %q", got)
@@ -188,7 +190,8 @@ func testTypingIndicatorsEnd(t *testing.T, b *browser) {
 	// The user's indicator ends on the console when the user's message arrives...
 	user.do(chromedp.SendKeys("#input", "Thanks"))
 	admin.waitJS("the user typing", `document.querySelector('#d-typing').textContent === 'Hana is typing…'`)
-	user.do(chromedp.SendKeys("#input", "!\n"))
+	user.do(chromedp.SendKeys("#input", "!"))
+	user.pressEnter("#input")
 	admin.waitJS("the user's message", hasText("#d-messages .message.user", "Thanks!"))
 	if got := eval[string](admin, `document.querySelector('#d-typing').textContent`); got != "" {
 		t.Errorf("under the user's delivered message the console still shows %q", got)
@@ -205,11 +208,22 @@ func testTypingIndicatorsEnd(t *testing.T, b *browser) {
 		t.Errorf("after the release the console still shows %q", got)
 	}
 	// ... and a few seconds after the last typing frame.
-	user.do(chromedp.SendKeys("#input", "\n"))
+	user.pressEnter("#input")
 	user.waitJS("the sent message", `document.querySelector('#input').value === ''`)
 	user.do(chromedp.SendKeys("#input", "and"))
 	admin.waitJS("the user typing once more", `document.querySelector('#d-typing').textContent === 'Hana is typing…'`)
 	admin.waitJS("the indicator ending on its own", `document.querySelector('#d-typing').textContent === ''`)
+}
+
+// pressEnter presses Enter in the field sel as a person does: one keydown
+// that the page handles (sending the message). chromedp's "\n" key also
+// types a character event that a real browser suppresses once the keydown
+// was handled, which would put a stray line break and a typing signal
+// after the sent message.
+func (p *page) pressEnter(sel string) {
+	p.t.Helper()
+	eval[bool](p, `document.querySelector(`+strconv.Quote(sel)+`).dispatchEvent(
+		new KeyboardEvent('keydown', {key: 'Enter', code: 'Enter', bubbles: true, cancelable: true}))`)
 }
 
 func testEndedByAdmin(t *testing.T, b *browser) {
