@@ -2,7 +2,6 @@ package auth
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -21,44 +20,4 @@ func TokenFromRequest(r *http.Request) string {
 		return ""
 	}
 	return r.URL.Query().Get("token")
-}
-
-// RedactURL renders u for logs with every "token" query value replaced by
-// REDACTED and any userinfo password masked. The rest of the query keeps
-// its order and encoding.
-//
-// Parameters are split at ';' as well as '&': Go's query parser rejects a
-// ';' pair, so such a token never authenticates, but a client that sent
-// one has still put a live token in the URL. The name matches in any case
-// for the same reason.
-func RedactURL(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	c := *u
-	if c.RawQuery != "" {
-		var b strings.Builder
-		rest := c.RawQuery
-		for {
-			end := strings.IndexAny(rest, "&;")
-			part := rest
-			if end >= 0 {
-				part = rest[:end]
-			}
-			key, _, _ := strings.Cut(part, "=")
-			// Unescape so "%74oken=" cannot slip a token past the filter.
-			name, err := url.QueryUnescape(key)
-			if strings.EqualFold(key, "token") || (err == nil && strings.EqualFold(name, "token")) {
-				part = key + "=REDACTED"
-			}
-			b.WriteString(part)
-			if end < 0 {
-				break
-			}
-			b.WriteByte(rest[end])
-			rest = rest[end+1:]
-		}
-		c.RawQuery = b.String()
-	}
-	return c.Redacted()
 }

@@ -186,7 +186,7 @@ func sampleEnv() map[string][2]string {
 		"SQLITE_PATH":                        {"/tmp/chat.db", "/tmp/chat.db"},
 		"ENCRYPTION_KEY":                     {testEncKey, "set"},
 		"ENCRYPTION_KEYS_OLD":                {testOldKeys, "set"},
-		"NATS_URL":                           {"nats://u:secretpw@nats-1:4222,nats://nats-2:4222", "nats://u:xxxxx@nats-1:4222,nats://nats-2:4222"},
+		"NATS_URL":                           {"nats://u:secretpw@nats-1:4222,nats://nats-2:4222", "nats://REDACTED@nats-1:4222,nats://nats-2:4222"},
 		"WS_ALLOWED_ORIGINS":                 {"https://chat.example.com", "https://chat.example.com"},
 		"WS_MAX_MESSAGE_BYTES":               {"1024", "1024"},
 		"WS_MAX_CONNECTIONS_PER_USER":        {"2", "2"},

@@ -124,7 +124,7 @@ func TestProviderErrors(t *testing.T) {
 		{"http to numeric single label", ok.with("LLM_PROVIDER_1_ENDPOINT", "http://134744072/v1"), "",
 			[]string{"plain http to public host"}},
 		{"endpoint password is masked", ok.with("LLM_PROVIDER_1_ENDPOINT", "http://u:hunter2@llm.example.com/v1"), "",
-			[]string{"u:xxxxx@llm.example.com"}},
+			[]string{"REDACTED@llm.example.com"}},
 		{"duplicate ids", ok.with("LLM_PROVIDER_2_ID", "provider-1", "LLM_PROVIDER_2_TYPE", "openai", "LLM_PROVIDER_2_MODEL", "m2"), "",
 			[]string{`LLM_PROVIDER_1_* and LLM_PROVIDER_2_* both configure provider "provider-1"`}},
 		{"duplicate ids in file", env{}, "[[llm.providers]]\nid = \"x\"\ntype = \"openai\"\nmodel = \"m\"\napi_key = \"k\"\n[[llm.providers]]\nid = \"x\"\ntype = \"openai\"\nmodel = \"m\"\napi_key = \"k\"\n",

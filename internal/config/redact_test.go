@@ -23,7 +23,7 @@ func TestRedacted(t *testing.T) {
 	}
 	for key, want := range map[string]string{
 		"JWT_SECRET": "set", "ENCRYPTION_KEY": "set", "MONGO_URI": "set",
-		"NATS_URL": "nats://u:xxxxx@nats:4222", "SERVER_PORT": "8080", "CHATBOX_ENV": "production",
+		"NATS_URL": "nats://REDACTED@nats:4222", "SERVER_PORT": "8080", "CHATBOX_ENV": "production",
 		"CHATBOX_CONFIG": "",
 	} {
 		if r[key] != want {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"encoding/base64"
-	"net/url"
 	"strconv"
 	"strings"
 )
@@ -53,21 +52,11 @@ func promptSpec(k Key) spec[Provider] {
 	return s
 }
 
-// redactURLs masks the password of each comma-separated URL, leaving the
-// rest as written. A part that does not parse is replaced entirely, since
-// it might hold a password the parser could not find.
+// redactURLs redacts each comma-separated URL with RedactURL.
 func redactURLs(raw string) string {
 	parts := strings.Split(raw, ",")
 	for i, part := range parts {
-		u, err := url.Parse(strings.TrimSpace(part))
-		switch {
-		case err != nil:
-			parts[i] = "(unparsable URL)"
-		case u.User != nil:
-			if _, has := u.User.Password(); has {
-				parts[i] = u.Redacted()
-			}
-		}
+		parts[i] = RedactURL(part)
 	}
 	return strings.Join(parts, ",")
 }

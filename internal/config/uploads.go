@@ -41,7 +41,7 @@ func uploadSpecs() []spec[Config] {
 		stringSpec(Key{Env: "S3_REGION", TOMLPath: "uploads.s3_region", Default: "us-east-1",
 			Doc: "Region of the bucket."},
 			func(c *Config) *string { return &u(c).S3Region }, trimmed),
-		stringSpec(Key{Env: "S3_ENDPOINT", TOMLPath: "uploads.s3_endpoint",
+		urlListSpec(Key{Env: "S3_ENDPOINT", TOMLPath: "uploads.s3_endpoint",
 			Doc: "Base URL of an S3-compatible server (e.g. http://minio:9000); empty for AWS S3. Plain http only to loopback, private or cluster-local hosts."},
 			func(c *Config) *string { return &u(c).S3Endpoint }, checkEndpoint),
 		boolSpec(Key{Env: "S3_USE_PATH_STYLE", TOMLPath: "uploads.s3_use_path_style", Default: "false",

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chatboxhq/chatbox/internal/bus"
 	"github.com/chatboxhq/chatbox/internal/config"
 )
 
@@ -116,6 +117,48 @@ func TestTokensNeverReachTheLogs(t *testing.T) {
 					t.Errorf("log line carries a token: %s", line)
 				}
 			}
+		}
+	}
+}
+
+// TestConfiguredURLsAreLoggedRedacted is the attack run's finding 8:
+// credentials written into configured URLs (LLM_PROVIDER_N_ENDPOINT,
+// S3_ENDPOINT, NATS_URL) appear in no start-up or shutdown log line, while
+// the hosts the operator needs to see are still logged.
+func TestConfiguredURLsAreLoggedRedacted(t *testing.T) {
+	nats, err := bus.StartEmbedded(bus.EmbeddedOptions{Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nats.Shutdown)
+	withUser := func(raw, userinfo string) string {
+		scheme, rest, _ := strings.Cut(raw, "://")
+		return scheme + "://" + userinfo + "@" + rest
+	}
+	llm := fakeLLM(t)
+	s3 := s3Backend(t)
+	env := testEnv(t.TempDir(), withUser(llm.URL, "llmuser:llmpassword"), s3.env)
+	env["S3_ENDPOINT"] = withUser(s3.env["S3_ENDPOINT"], "s3user:s3password")
+	env["NATS_URL"] = withUser(nats.ClientURL(), "natstoken")
+
+	var logs lockedBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := startLogged(t, env, log)
+	srv.stop()
+
+	out := logs.String()
+	for _, secret := range []string{"llmuser", "llmpassword", "s3user", "s3password", "natstoken"} {
+		if strings.Contains(out, secret) {
+			for _, line := range strings.Split(out, "\n") {
+				if strings.Contains(line, secret) {
+					t.Errorf("log line carries %q: %s", secret, line)
+				}
+			}
+		}
+	}
+	for _, want := range []string{`"endpoint":"http://REDACTED@127.0.0.1:`, `"backend":"s3"`} {
+		if strings.Count(out, want) == 0 {
+			t.Errorf("start-up log lacks %s:\n%s", want, out)
 		}
 	}
 }

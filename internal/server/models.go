@@ -51,7 +51,7 @@ func buildModels(cfg config.LLM, m *metrics.Metrics, log *slog.Logger) ([]chat.M
 			MaxOutputTokens: p.MaxOutputTokens,
 			Vision:          p.Vision,
 		})
-		log.Info("LLM provider configured", "id", p.ID, "type", p.Type, "model", p.Model, "endpoint", p.Endpoint)
+		log.Info("LLM provider configured", "id", p.ID, "type", p.Type, "model", p.Model, "endpoint", config.RedactURL(p.Endpoint))
 	}
 	group, err := failover.New(members, failover.Options{FirstTokenTimeout: cfg.FirstTokenTimeout, Logger: log})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/chatboxhq/chatbox/internal/blob/local"
 	s3blob "github.com/chatboxhq/chatbox/internal/blob/s3"
 	"github.com/chatboxhq/chatbox/internal/chat"
+	"github.com/chatboxhq/chatbox/internal/config"
 	"github.com/chatboxhq/chatbox/internal/filetype"
 )
 
@@ -35,7 +36,7 @@ func (a *App) openUploads(ctx context.Context) error {
 		}
 		cancel()
 		blobs = store
-		a.log.Info("upload storage ready", "backend", "s3", "bucket", cfg.S3Bucket, "endpoint", cfg.S3Endpoint,
+		a.log.Info("upload storage ready", "backend", "s3", "bucket", cfg.S3Bucket, "endpoint", config.RedactURL(cfg.S3Endpoint),
 			"max_bytes", cfg.MaxBytes)
 	} else {
 		store, err := local.New(cfg.Dir)

@@ -22,6 +22,7 @@ var fuzzTargets = []fuzzTarget{
 	{"./internal/transport/ws", "FuzzDecodeFrame", "client WebSocket frames (JSON)"},
 	{"./internal/auth", "FuzzVerify", "bearer tokens (JWT)"},
 	{"./internal/auth", "FuzzRedactURL", "request URLs written to the logs"},
+	{"./internal/auth", "FuzzRedactURLTokenAnywhere", "token-shaped values anywhere in a logged URL"},
 	{"./internal/httpapi", "FuzzIntParam", "REST query parameters"},
 	{"./internal/store/sqlite", "FuzzDecodeCursor", "REST paging cursors (SQLite)"},
 	{"./internal/store/mongo", "FuzzParseCursor", "REST paging cursors (MongoDB)"},
