@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -14,8 +15,14 @@ import (
 type Claims struct {
 	UserID    string // "sub", else "user_id"
 	Name      string // "name", else UserID
+	Email     string // "email", if the issuer sets it (staff identities)
 	Roles     []string
 	ExpiresAt time.Time
+	// SessionID is the staff browser session a console token was minted
+	// for ("sid"); empty for every other token. Whoever accepts console
+	// tokens checks that the session still exists, so signing out refuses
+	// the token at once.
+	SessionID string
 }
 
 // Admin reports whether the user may act as a chat administrator (take over
@@ -29,7 +36,54 @@ type tokenClaims struct {
 	jwt.RegisteredClaims
 	UserID flexString `json:"user_id,omitempty"`
 	Name   string     `json:"name,omitempty"`
+	Email  string     `json:"email,omitempty"`
 	Roles  roleList   `json:"roles,omitempty"`
+	SID    string     `json:"sid,omitempty"`
+}
+
+// payload is a token's claims as verification reads them: the fixed fields
+// of tokenClaims, plus every top-level claim kept raw so the roles can come
+// from a configured claim (rolesAt).
+type payload struct {
+	tokenClaims
+	raw map[string]json.RawMessage
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *payload) UnmarshalJSON(data []byte) error {
+	if err := json.Unmarshal(data, &p.tokenClaims); err != nil {
+		return err
+	}
+	return json.Unmarshal(data, &p.raw)
+}
+
+// rolesAt reads the roles from the claim at path, a dot-separated path
+// into nested objects ("groups", "realm_access.roles"). A missing claim
+// means no roles; a claim of another shape is an error, as for "roles".
+func (p *payload) rolesAt(path string) ([]string, error) {
+	if path == "" || path == "roles" {
+		return p.Roles, nil
+	}
+	names := strings.Split(path, ".")
+	raw, ok := p.raw[names[0]]
+	for _, name := range names[1:] {
+		if !ok {
+			break
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return nil, errors.New("roles claim path goes through a value that is not an object")
+		}
+		raw, ok = obj[name]
+	}
+	if !ok {
+		return nil, nil
+	}
+	var r roleList
+	if err := r.UnmarshalJSON(raw); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // roleList decodes "roles" given as an array of strings or as one string,

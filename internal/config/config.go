@@ -38,14 +38,20 @@ type Server struct {
 	// PathPrefix is where every route lives (CHATBOX_PATH_PREFIX, default
 	// "/chat"): a leading slash and no trailing slash; "" serves at the root.
 	PathPrefix         string
+	PublicURL          string        // CHATBOX_PUBLIC_URL: origin browsers use; "" unknown
 	CORSAllowedOrigins []string      // CORS_ALLOWED_ORIGINS; empty: no CORS
 	DrainTimeout       time.Duration // SHUTDOWN_DRAIN_TIMEOUT, default 25s
 }
 
 // Auth holds the token verification settings.
 type Auth struct {
-	JWTSecret string        // JWT_SECRET (secret): HS256 key shared with the token issuer
-	Leeway    time.Duration // JWT_LEEWAY, default 30s: clock skew tolerated on exp/nbf
+	JWTSecret   string        // JWT_SECRET (secret): HS256 key shared with the token issuer; optional with JWKSURL
+	Leeway      time.Duration // JWT_LEEWAY, default 30s: clock skew tolerated on exp/nbf/iat
+	JWKSURL     string        // JWT_JWKS_URL: the identity provider's public keys
+	Issuer      string        // JWT_ISSUER: required iss; "" not checked
+	Audience    []string      // JWT_AUDIENCE: aud must hold one; empty not checked
+	RolesClaim  string        // JWT_ROLES_CLAIM, default roles
+	MaxLifetime time.Duration // JWT_MAX_LIFETIME: most exp - iat; 0 no limit
 }
 
 // Storage holds the persistence settings.

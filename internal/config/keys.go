@@ -61,7 +61,7 @@ func providerField(k Key) string {
 // configSpecs is the table of process-wide keys. It is built on each call so
 // that no package-level value can be mutated.
 func configSpecs() []spec[Config] {
-	return append([]spec[Config]{
+	specs := []spec[Config]{
 		stringSpec(Key{Env: "CHATBOX_ENV", TOMLPath: "env", Default: EnvDevelopment,
 			Doc: "Mode: development (generates missing secrets, allows any WebSocket origin) or production (refuses to start without them)."},
 			func(c *Config) *string { return &c.Env }, checkEnv),
@@ -85,8 +85,11 @@ func configSpecs() []spec[Config] {
 		jwtSecretSpec(Key{Env: "JWT_SECRET", TOMLPath: "auth.jwt_secret", Secret: true,
 			Doc: "HS256 key shared with the token issuer; production needs at least 32 bytes (" + keyHint + ")."}),
 		durationSpec(Key{Env: "JWT_LEEWAY", TOMLPath: "auth.leeway", Default: "30s",
-			Doc: "Clock skew tolerated when checking token expiry; 0s for none."},
+			Doc: "Clock skew tolerated when checking a token's exp, nbf and iat; 0s for none."},
 			0, 5*time.Minute, func(c *Config) *time.Duration { return &c.Auth.Leeway }),
+	}
+	specs = append(specs, tokenSpecs()...)
+	specs = append(specs, []spec[Config]{
 
 		stringSpec(Key{Env: "MONGO_URI", TOMLPath: "storage.mongo_uri", Secret: true,
 			Doc: "MongoDB connection URI (may hold credentials); empty stores data in SQLite instead."},
@@ -154,7 +157,8 @@ func configSpecs() []spec[Config] {
 		stringSpec(Key{Env: "LOG_FORMAT", TOMLPath: "log.format",
 			Doc: "Log format: json or text; empty: json in production, text otherwise."},
 			func(c *Config) *string { return &c.Log.Format }, checkLogFormat),
-	}, append(append(notifySpecs(), lifecycleSpecs()...), uploadSpecs()...)...)
+	}...)
+	return append(append(append(specs, notifySpecs()...), lifecycleSpecs()...), uploadSpecs()...)
 }
 
 // providerSpecs is the table of per-provider keys (templates, see Key).

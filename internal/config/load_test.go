@@ -13,7 +13,7 @@ func TestDefaults(t *testing.T) {
 		Env:     "development",
 		DataDir: "data",
 		Server:  Server{Port: 8080, PathPrefix: "/chat", DrainTimeout: 25 * time.Second},
-		Auth:    Auth{JWTSecret: testJWTSecret, Leeway: 30 * time.Second},
+		Auth:    Auth{JWTSecret: testJWTSecret, Leeway: 30 * time.Second, RolesClaim: "roles"},
 		Storage: Storage{SQLitePath: "data/chatbox.db", EncryptionKey: []byte("0123456789abcdef0123456789abcdef")},
 		WebSocket: WebSocket{
 			MaxMessageBytes: 65536, MaxConnectionsPerUser: 10, SendQueue: 256,
@@ -118,7 +118,7 @@ func TestFile(t *testing.T) {
 		DataDir: "/var/lib/chatbox",
 		Server: Server{Port: 9000, PathPrefix: "/api/chat", DrainTimeout: 40 * time.Second,
 			CORSAllowedOrigins: []string{"https://admin.example.com", "https://dash.example.com"}},
-		Auth:    Auth{JWTSecret: "file-jwt-secret", Leeway: 5 * time.Second},
+		Auth:    Auth{JWTSecret: "file-jwt-secret", Leeway: 5 * time.Second, RolesClaim: "roles"},
 		Storage: Storage{MongoURI: "mongodb://user:pw@mongo:27017/chat", SQLitePath: "/tmp/x.db", EncryptionKey: []byte("0123456789abcdef0123456789abcdef")},
 		Bus:     Bus{NATSURL: "nats://nats:4222"},
 		WebSocket: WebSocket{
@@ -221,6 +221,9 @@ func sampleEnv() map[string][2]string {
 		samples[k] = v
 	}
 	for k, v := range uploadSamples() {
+		samples[k] = v
+	}
+	for k, v := range tokenSamples() {
 		samples[k] = v
 	}
 	return samples

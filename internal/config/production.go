@@ -14,9 +14,9 @@ const minJWTSecret = 32
 // problem found is reported.
 func checkProduction(c *Config, winners map[string]value) error {
 	switch {
-	case c.Auth.JWTSecret == "":
-		return fmt.Errorf("config: JWT_SECRET is not set; production needs the HS256 secret shared with the token issuer, at least %d bytes (%s)", minJWTSecret, keyHint)
-	case len(c.Auth.JWTSecret) < minJWTSecret:
+	case c.Auth.JWTSecret == "" && c.Auth.JWKSURL == "":
+		return fmt.Errorf("config: JWT_SECRET is not set; production needs the HS256 secret shared with the token issuer, at least %d bytes (%s), or JWT_JWKS_URL (tokens signed by an identity provider)", minJWTSecret, keyHint)
+	case c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < minJWTSecret:
 		return fmt.Errorf("config: %s is shorter than %d bytes; production needs a longer secret (%s)", winners["JWT_SECRET"].name(), minJWTSecret, keyHint)
 	case len(c.Storage.EncryptionKey) == 0:
 		return fmt.Errorf("config: ENCRYPTION_KEY is not set; production needs base64 of exactly 32 bytes to encrypt stored messages (%s)", keyHint)

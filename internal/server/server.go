@@ -114,7 +114,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 	if err != nil {
 		return nil, fmt.Errorf("LLM_DEFAULT_MODEL: %w", err)
 	}
-	verifier := auth.NewVerifier([]byte(cfg.Auth.JWTSecret), cfg.Auth.Leeway)
+	tokens, err := a.tokenOptions()
+	if err != nil {
+		return nil, err
+	}
+	verifier := auth.New(tokens)
 	a.ws = ws.NewServer(a.svc, a.bus, verifier, a.metrics, log, ws.Options{
 		AllowedOrigins:        cfg.WebSocket.AllowedOrigins,
 		MaxMessageBytes:       cfg.WebSocket.MaxMessageBytes,
