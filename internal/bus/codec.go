@@ -90,6 +90,10 @@ type wireSession struct {
 	Epoch           int64     `json:"epoch,omitempty"`
 	HelpRequestedAt time.Time `json:"help_requested_at,omitzero"`
 	AdminAssisted   bool      `json:"admin_assisted,omitempty"`
+	// The service publishes sessions with the title opened; a sealed one
+	// is carried only so the codec loses no field.
+	Title       string `json:"title,omitempty"`
+	SealedTitle []byte `json:"sealed_title,omitempty"`
 }
 
 // encodeEvent returns the wire form of ev. Times keep nanoseconds and their
@@ -123,6 +127,7 @@ func encodeEvent(ev chat.Event) ([]byte, error) {
 			CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EndedAt: s.EndedAt,
 			Owner: string(s.Owner), AdminID: s.AdminID, AdminName: s.AdminName, Epoch: s.Epoch,
 			HelpRequestedAt: s.HelpRequestedAt, AdminAssisted: s.AdminAssisted,
+			Title: s.Title, SealedTitle: s.SealedTitle,
 		}
 	}
 	data, err := json.Marshal(w)
@@ -180,6 +185,7 @@ func decodeEvent(data []byte) (chat.Event, error) {
 			CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, EndedAt: s.EndedAt,
 			Owner: chat.Owner(s.Owner), AdminID: s.AdminID, AdminName: s.AdminName, Epoch: s.Epoch,
 			HelpRequestedAt: s.HelpRequestedAt, AdminAssisted: s.AdminAssisted,
+			Title: s.Title, SealedTitle: s.SealedTitle,
 		}
 	}
 	return ev, nil

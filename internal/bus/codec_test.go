@@ -32,6 +32,8 @@ func fill(t *testing.T, v reflect.Value, n *int) {
 		v.SetInt(int64(*n))
 	case reflect.Bool:
 		v.SetBool(true)
+	case reflect.Uint8:
+		v.SetUint(uint64(*n % 256))
 	case reflect.Slice:
 		// Two elements, so a codec keeping only one is caught too.
 		v.Set(reflect.MakeSlice(v.Type(), 2, 2))
