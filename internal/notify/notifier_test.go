@@ -149,14 +149,17 @@ func TestReminderEscalatesToSMSUnlessResolved(t *testing.T) {
 	if err := r.n.Notify(t.Context(), help("waiting", clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.n.Notify(t.Context(), help("answered", clock.Now())); err != nil {
+	// Another user: the same user's second request would be rate-limited.
+	answered := help("answered", clock.Now())
+	answered.UserID = "bob"
+	if err := r.n.Notify(t.Context(), answered); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the help alerts by email", func() bool { return len(email.Of(notify.HelpRequested, "")) == 2 })
 	if got := text.Of(notify.HelpRequested, ""); len(got) != 0 {
 		t.Errorf("help alerts went by SMS too: %v", got)
 	}
-	if err := r.n.Resolve(t.Context(), "answered", "alice"); err != nil {
+	if err := r.n.Resolve(t.Context(), "answered", "bob"); err != nil {
 		t.Fatal(err)
 	}
 	for _, row := range r.rows(t) {
