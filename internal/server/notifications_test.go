@@ -114,20 +114,27 @@ func TestHelpRequestBurstPagesAdminsOnce(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	rows, err := nodes[0].app.Notifier().Recent(t.Context(), 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	count := map[string]int{}
-	for _, r := range rows {
-		count[sessionsOf[r.SessionID]+" "+string(r.Event)]++
-	}
 	want := map[string]int{
 		"ivan " + string(notify.HelpRequested): 1, "ivan " + string(notify.HelpReminder): 1,
 		"jane " + string(notify.HelpRequested): 1, "jane " + string(notify.HelpReminder): 1,
 	}
-	if !maps.Equal(count, want) {
-		t.Errorf("outbox rows by user and event: %v, want %v", count, want)
+	// The alert hook runs after the status frame: wait for jane's rows.
+	for {
+		rows, err := nodes[0].app.Notifier().Recent(t.Context(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		for _, r := range rows {
+			count[sessionsOf[r.SessionID]+" "+string(r.Event)]++
+		}
+		if maps.Equal(count, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox rows by user and event: %v, want %v", count, want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	var list struct{ Sessions []map[string]any }
 	getJSON(t, nodes[0].baseURL+"/admin/sessions?help_requested=true", adminToken(t, "yara"), &list)
