@@ -174,6 +174,7 @@ func (a *assistant) answer(ctx context.Context, sessionID string, r *run) error 
 		User:            sess.UserID,
 		Conversations:   convs,
 	}
+	svc.capReplyTokens(ctx, sess.UserID, &req)
 	streamID := newID()
 	a.setStream(r, &StreamSnapshot{StreamID: streamID, ReplyTo: replyTo})
 

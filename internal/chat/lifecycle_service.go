@@ -44,6 +44,11 @@ type LifecycleConfig struct {
 	// (DeletedByRetention or DeletedByRequest), for metrics. It must not
 	// block.
 	Deleted func(reason string, sessions int)
+	// Uploads, with UnattachedUploadTTL above 0, has every sweep delete
+	// the uploads never sent in a message and older than that
+	// (Uploads.ExpireUnattached).
+	Uploads             *Uploads
+	UnattachedUploadTTL time.Duration
 }
 
 // Lifecycle ends sessions nobody uses, deletes data past its retention and
@@ -59,6 +64,8 @@ type Lifecycle struct {
 	erasers []Eraser
 	batch   int
 	deleted func(reason string, sessions int)
+	uploads *Uploads
+	fileTTL time.Duration
 }
 
 // NewLifecycle builds the lifecycle of svc's sessions.
@@ -66,7 +73,7 @@ func NewLifecycle(svc *Service, cfg LifecycleConfig) (*Lifecycle, error) {
 	if svc == nil {
 		return nil, errors.New("chat: lifecycle needs a service")
 	}
-	if cfg.IdleTimeout < 0 || cfg.Retention < 0 {
+	if cfg.IdleTimeout < 0 || cfg.Retention < 0 || cfg.UnattachedUploadTTL < 0 {
 		return nil, errors.New("chat: lifecycle durations must not be negative")
 	}
 	for i, e := range cfg.Erasers {
@@ -78,6 +85,7 @@ func NewLifecycle(svc *Service, cfg LifecycleConfig) (*Lifecycle, error) {
 		svc: svc, repo: svc.repo, log: svc.log,
 		idle: cfg.IdleTimeout, keep: cfg.Retention,
 		erasers: cfg.Erasers, batch: cfg.BatchSize, deleted: cfg.Deleted,
+		uploads: cfg.Uploads, fileTTL: cfg.UnattachedUploadTTL,
 	}
 	if l.batch <= 0 {
 		l.batch = DefaultLifecycleBatch
@@ -104,9 +112,10 @@ func (l *Lifecycle) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Sweep ends idle sessions and deletes sessions past their retention.
-// Failures are logged, not returned: the next sweep retries, and storage
-// still holds everything a failed sweep did not finish.
+// Sweep ends idle sessions, deletes sessions past their retention and
+// uploads never sent. Failures are logged, not returned: the next sweep
+// retries, and storage still holds everything a failed sweep did not
+// finish.
 func (l *Lifecycle) Sweep(ctx context.Context) {
 	if _, err := l.ExpireIdle(ctx); err != nil && ctx.Err() == nil {
 		l.log.Warn("idle session expiry failed; the next sweep retries", "err", err)
@@ -114,6 +123,28 @@ func (l *Lifecycle) Sweep(ctx context.Context) {
 	if _, err := l.ApplyRetention(ctx); err != nil && ctx.Err() == nil {
 		l.log.Warn("retention sweep failed; the next sweep retries", "err", err)
 	}
+	if _, err := l.ExpireUploads(ctx); err != nil && ctx.Err() == nil {
+		l.log.Warn("unattached upload expiry failed; the next sweep retries", "err", err)
+	}
+}
+
+// ExpireUploads deletes uploads never sent in a message and older than
+// the configured time, a batch at a time, and returns how many this call
+// deleted; see Uploads.ExpireUnattached.
+func (l *Lifecycle) ExpireUploads(ctx context.Context) (int, error) {
+	if l.uploads == nil || l.fileTTL <= 0 {
+		return 0, nil
+	}
+	cutoff := l.svc.now().Add(-l.fileTTL)
+	total := 0
+	for range maxBatchesPerSweep {
+		n, err := l.uploads.ExpireUnattached(ctx, cutoff, l.batch)
+		total += n
+		if err != nil || n < l.batch {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // eraseAndDelete runs every Eraser on ids and then deletes the sessions

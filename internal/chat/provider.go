@@ -38,8 +38,13 @@ type CompletionRequest struct {
 	Model           string // the provider's model name
 	System          string
 	Turns           []Turn
-	MaxOutputTokens int    // 0: provider default
-	User            string // end user's id, for providers that take one
+	MaxOutputTokens int // 0: provider default
+	// TokenCap, when positive, bounds the output tokens whatever model
+	// ends up answering: a failover chain that applies each member's own
+	// MaxOutputTokens keeps under it (CapTokens). It is what is left of
+	// the user's daily token budget.
+	TokenCap int
+	User     string // end user's id, for providers that take one
 	// Conversations holds the session's provider-side conversation ids
 	// (Dify); nil when the caller keeps none.
 	Conversations ConversationIDs

@@ -78,6 +78,16 @@ const MaxAttachments = 10
 //     first (ties by ID); ListUserUploads every upload of a user, attached
 //     or not, in the same order. Unknown ids yield empty slices.
 //   - DeleteUploads removes records by ID; unknown ids are skipped.
+//   - UploadUsage sums a user's stored uploads, attached or not (zero for
+//     an unknown user): what the per-user quota counts, the same on every
+//     instance.
+//   - UnattachedBefore returns up to limit uploads never attached whose
+//     CreatedAt is before cutoff, oldest first (ties by ID).
+//   - DeleteUnattached deletes upload id's record only if it is still
+//     unattached, and reports whether this call deleted it: of concurrent
+//     calls on any handles at most one gets true, and none once the upload
+//     is attached (an attach after it fails with ErrAttachment). An
+//     unknown id is (false, nil).
 //   - Times round-trip at millisecond precision in UTC; methods honour ctx.
 type UploadStore interface {
 	SaveUpload(ctx context.Context, u Upload) error
@@ -86,4 +96,13 @@ type UploadStore interface {
 	ListSessionUploads(ctx context.Context, sessionID string) ([]Upload, error)
 	ListUserUploads(ctx context.Context, ownerID string) ([]Upload, error)
 	DeleteUploads(ctx context.Context, ids []string) error
+	UploadUsage(ctx context.Context, ownerID string) (UploadUsage, error)
+	UnattachedBefore(ctx context.Context, cutoff time.Time, limit int) ([]Upload, error)
+	DeleteUnattached(ctx context.Context, id string) (bool, error)
+}
+
+// UploadUsage is what a user's stored uploads add up to.
+type UploadUsage struct {
+	Files int
+	Bytes int64
 }

@@ -3,6 +3,7 @@ package chat
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -21,6 +22,19 @@ func TestSanitizeName(t *testing.T) {
 		{"  two  words.png ", "two  words.png"},
 		{"\xff\xfeok.txt", "ok.txt"},
 		{"résumé 履歴書.docx", "résumé 履歴書.docx"},
+		// Format characters (category Cf) are dropped: bidi overrides,
+		// embeddings, isolates and marks would make a name display as
+		// something it is not; zero-width ones hide in look-alikes.
+		{"invoice\u202efdp.txt", "invoicefdp.txt"},
+		{"\u202dx\u202a\u202b\u202c.png", "x.png"},
+		{"a\u2066b\u2067c\u2068d\u2069.pdf", "abcd.pdf"},
+		{"\u200eleft\u200fright\u061c.txt", "leftright.txt"},
+		{"zero\u200bwidth\u200c\u200d\u2060.txt", "zerowidth.txt"},
+		{"\ufeffbom.txt", "bom.txt"},
+		{"soft\u00adhyphen.txt", "softhyphen.txt"},
+		{"\u202e", "file"},
+		{"\u202e.htaccess", "htaccess"},
+		{"👍🏽 family 👨‍👩‍👧.png", "👍🏽 family 👨👩👧.png"},
 	}
 	for _, tc := range tests {
 		if got := SanitizeName(tc.in); got != tc.want {
@@ -34,13 +48,14 @@ func TestSanitizeName(t *testing.T) {
 }
 
 func FuzzSanitizeName(f *testing.F) {
-	for _, s := range []string{"a.png", "../x", "\x00", "..\\..", strings.Repeat("ü", 120)} {
+	for _, s := range []string{"a.png", "../x", "\x00", "..\\..", strings.Repeat("ü", 120), "invoice\u202efdp.txt", "\u2067.\u2069."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		got := SanitizeName(in)
 		if got == "" || len(got) > maxUploadNameBytes || !utf8.ValidString(got) ||
-			strings.ContainsAny(got, "/\\\"\x00\r\n") || strings.HasPrefix(got, ".") {
+			strings.ContainsAny(got, "/\\\"\x00\r\n") || strings.HasPrefix(got, ".") ||
+			strings.ContainsFunc(got, func(r rune) bool { return unicode.Is(unicode.Cf, r) || unicode.IsControl(r) }) {
 			t.Fatalf("SanitizeName(%q) = %q", in, got)
 		}
 	})

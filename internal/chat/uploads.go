@@ -13,11 +13,12 @@ import (
 
 // Upload results reported to UploadConfig.Observe (the metric's labels).
 const (
-	UploadStored   = "stored"
-	UploadTooLarge = "too_large"
-	UploadRejected = "rejected"
-	UploadFailed   = "error"
-	UploadLimited  = "rate_limited"
+	UploadStored    = "stored"
+	UploadTooLarge  = "too_large"
+	UploadRejected  = "rejected"
+	UploadFailed    = "error"
+	UploadLimited   = "rate_limited"
+	UploadOverQuota = "quota_exceeded"
 )
 
 // sniffBytes is how much of a file Classify sees.
@@ -51,6 +52,15 @@ type UploadConfig struct {
 	// Observe, when set, is told the result of every upload and the bytes
 	// it stored (0 unless the result is UploadStored).
 	Observe func(result string, bytes int64)
+	// QuotaFiles and QuotaBytes bound what one user may keep stored,
+	// attached or not, counted from storage across all instances; 0: no
+	// limit. An upload that would exceed either fails with an
+	// *UploadQuotaError (ErrUploadQuota).
+	QuotaFiles int
+	QuotaBytes int64
+	// Expired, when set, is told how many unattached uploads, and how many
+	// bytes, an expiry sweep of this instance deleted (upload_expiry.go).
+	Expired func(files int, bytes int64)
 }
 
 // Uploads stores users' files and serves them back to those allowed to
@@ -67,6 +77,8 @@ type Uploads struct {
 	log      *slog.Logger
 	now      func() time.Time
 	observe  func(string, int64)
+	quota    quota
+	expired  func(int, int64)
 }
 
 var _ Eraser = (*Uploads)(nil)
@@ -79,6 +91,10 @@ func NewUploads(cfg UploadConfig) (*Uploads, error) {
 	u := &Uploads{
 		repo: cfg.Repo, blobs: cfg.Blobs, classify: cfg.Classify, scanner: cfg.Scanner, max: cfg.MaxBytes,
 		ttl: cfg.URLTTL, log: cfg.Logger, now: cfg.Now, observe: cfg.Observe,
+		quota: quota{files: cfg.QuotaFiles, bytes: cfg.QuotaBytes}, expired: cfg.Expired,
+	}
+	if cfg.QuotaFiles < 0 || cfg.QuotaBytes < 0 {
+		return nil, errors.New("chat: upload quotas must not be negative")
 	}
 	if u.scanner == nil {
 		u.scanner = AcceptAll{}
@@ -97,6 +113,9 @@ func NewUploads(cfg UploadConfig) (*Uploads, error) {
 	}
 	if u.observe == nil {
 		u.observe = func(string, int64) {}
+	}
+	if u.expired == nil {
+		u.expired = func(int, int64) {}
 	}
 	if cfg.PerMinute > 0 {
 		u.limiter = newRateLimiter(cfg.PerMinute, max(cfg.Burst, 1))
@@ -133,6 +152,8 @@ func (u *Uploads) Create(ctx context.Context, actor Actor, in NewUpload) (Upload
 		u.observe(UploadTooLarge, 0)
 	case errors.Is(err, ErrRejected):
 		u.observe(UploadRejected, 0)
+	case errors.Is(err, ErrUploadQuota):
+		u.observe(UploadOverQuota, 0)
 	default:
 		u.observe(UploadFailed, 0)
 	}
@@ -140,6 +161,10 @@ func (u *Uploads) Create(ctx context.Context, actor Actor, in NewUpload) (Upload
 }
 
 func (u *Uploads) create(ctx context.Context, actor Actor, in NewUpload) (Upload, error) {
+	limit, err := u.quota.room(ctx, u.repo, actor.ID, u.max)
+	if err != nil {
+		return Upload{}, fmt.Errorf("upload: %w", err)
+	}
 	head := make([]byte, sniffBytes)
 	k, err := io.ReadFull(in.Body, head)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -157,7 +182,11 @@ func (u *Uploads) create(ctx context.Context, actor Actor, in NewUpload) (Upload
 		Key: "uploads/" + id, CreatedAt: Millis(u.now()),
 	}
 	body := io.MultiReader(bytes.NewReader(head), in.Body)
-	n, err := u.blobs.Put(ctx, rec.Key, body, u.max, rec.ContentType)
+	n, err := u.blobs.Put(ctx, rec.Key, body, limit, rec.ContentType)
+	if errors.Is(err, ErrTooLarge) && limit < u.max {
+		// Within the size limit, but not within what the quota leaves.
+		return Upload{}, fmt.Errorf("upload %s: %w", id, u.quota.exceeded(UploadUsage{Bytes: u.quota.bytes - limit}))
+	}
 	if err != nil {
 		return Upload{}, fmt.Errorf("upload %s: store bytes: %w", id, err)
 	}
@@ -175,7 +204,24 @@ func (u *Uploads) create(ctx context.Context, actor Actor, in NewUpload) (Upload
 		u.discard(rec)
 		return Upload{}, fmt.Errorf("upload %s: save record: %w", id, err)
 	}
+	if err := u.quota.recheck(ctx, u.repo, actor.ID); err != nil {
+		u.withdraw(rec)
+		return Upload{}, fmt.Errorf("upload %s: %w", id, err)
+	}
 	return rec, nil
+}
+
+// withdraw removes an upload recorded and then refused (over the quota
+// together with uploads racing it): record first, so it cannot be attached
+// meanwhile, then bytes. It runs on its own context, like discard.
+func (u *Uploads) withdraw(rec Upload) {
+	ctx, cancel := context.WithTimeout(context.Background(), persistTimeout)
+	defer cancel()
+	if err := u.repo.DeleteUploads(ctx, []string{rec.ID}); err != nil {
+		u.log.Warn("could not delete the record of an upload over the quota", "file_id", rec.ID, "err", err)
+		return
+	}
+	u.discard(rec)
 }
 
 // discard removes the bytes of an upload that was not accepted. It runs on

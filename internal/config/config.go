@@ -94,8 +94,9 @@ type LLM struct {
 	// FirstTokenTimeout (LLM_FIRST_TOKEN_TIMEOUT, default 30s) is how long
 	// a provider may take to its first token before the reply fails over.
 	FirstTokenTimeout time.Duration
-	// DailyTokenBudget (LLM_DAILY_TOKEN_BUDGET, default 0: none) caps the
-	// tokens one user's replies may use per UTC day.
+	// DailyTokenBudget (LLM_DAILY_TOKEN_BUDGET; unset: 200000 in
+	// production, 0 otherwise; 0: none) caps the tokens one user's replies
+	// may use per UTC day.
 	DailyTokenBudget int
 	// ReplyLeaseTTL (REPLY_LEASE_TTL, default 15s) is how long a reply's
 	// lease lasts without renewal: how long a question whose instance died

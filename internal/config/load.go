@@ -120,6 +120,7 @@ func resolveDerived(c *Config, winners map[string]value) error {
 		c.Storage.SQLitePath = filepath.Join(c.DataDir, "chatbox.db")
 	}
 	resolveUploads(c)
+	resolveBudget(c)
 	if err := resolveNotify(c, winners); err != nil {
 		return err
 	}

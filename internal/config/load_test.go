@@ -23,7 +23,7 @@ func TestDefaults(t *testing.T) {
 		Log:       Log{Level: "info", Format: "text"},
 		Notify:    defaultNotify(),
 		Lifecycle: Lifecycle{IdleTimeout: 30 * time.Minute, SweepInterval: time.Minute},
-		Uploads:   Uploads{MaxBytes: 20 << 20, PerMinute: 10, Burst: 5, Dir: "data/uploads", S3Region: "us-east-1"},
+		Uploads:   Uploads{MaxBytes: 20 << 20, PerMinute: 10, Burst: 5, Dir: "data/uploads", S3Region: "us-east-1", QuotaFiles: 500, QuotaBytes: 1 << 30, UnattachedTTL: 24 * time.Hour},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", c, want)
@@ -134,7 +134,7 @@ func TestFile(t *testing.T) {
 		Log:       Log{Level: "debug", Format: "json"},
 		Notify:    defaultNotify(),
 		Lifecycle: Lifecycle{IdleTimeout: 30 * time.Minute, SweepInterval: time.Minute},
-		Uploads:   Uploads{MaxBytes: 20 << 20, PerMinute: 10, Burst: 5, Dir: "/var/lib/chatbox/uploads", S3Region: "us-east-1"},
+		Uploads:   Uploads{MaxBytes: 20 << 20, PerMinute: 10, Burst: 5, Dir: "/var/lib/chatbox/uploads", S3Region: "us-east-1", QuotaFiles: 500, QuotaBytes: 1 << 30, UnattachedTTL: 24 * time.Hour},
 		Source:    path,
 	}
 	if !reflect.DeepEqual(c, want) {

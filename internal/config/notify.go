@@ -125,7 +125,7 @@ func notifySpecs() []spec[Config] {
 			func(c *Config) *string { return &n(c).SMS.FromNumber }, checkOptionalPhone),
 
 		channelsSpec(EventHelpRequested, "email",
-			"Channels (email, sms, or none) that announce a user asking for a human; at most one alert per session per NOTIFY_HELP_RATE_LIMIT."),
+			"Channels (email, sms, or none) that announce a user asking for a human; at most one alert per user per NOTIFY_HELP_RATE_LIMIT."),
 		channelsSpec(EventHelpReminder, "email,sms",
 			"Channels (email, sms, or none) of the reminder sent when a help request is still unanswered after NOTIFY_HELP_REMINDER_AFTER."),
 		channelsSpec(EventLLMAllFailing, "email,sms",
@@ -137,7 +137,7 @@ func notifySpecs() []spec[Config] {
 			Doc: "How long a help request may wait unanswered before the reminder goes out; 0s sends no reminders."},
 			0, 24*time.Hour, func(c *Config) *time.Duration { return &n(c).HelpReminderAfter }),
 		durationSpec(Key{Env: "NOTIFY_HELP_RATE_LIMIT", TOMLPath: "notify.help_rate_limit", Default: "5m0s",
-			Doc: "Shortest interval between two help alerts for one session, across all instances (reminders excepted); 0s for no limit."},
+			Doc: "Shortest interval between two help alerts for one user, across all their sessions and all instances: a burst of requests pages admins once (with one reminder); an admin's answer lifts it. 0s for no limit."},
 			0, 24*time.Hour, func(c *Config) *time.Duration { return &n(c).HelpRateLimit }),
 		durationSpec(Key{Env: "NOTIFY_OUTAGE_RATE_LIMIT", TOMLPath: "notify.outage_rate_limit", Default: "30m0s",
 			Doc: "Shortest interval between two alerts about the same outage kind (LLM, storage), across all instances; 0s for no limit."},

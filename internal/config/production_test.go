@@ -64,3 +64,32 @@ func TestProductionNeverReadsDevSecrets(t *testing.T) {
 	_, err := load("", prodEnv(t).with("CHATBOX_DATA_DIR", e["CHATBOX_DATA_DIR"]).without("JWT_SECRET"))
 	checkErr(t, err, []string{"JWT_SECRET is not set"})
 }
+
+// TestProductionTokenBudgetDefault: an unset LLM_DAILY_TOKEN_BUDGET caps
+// each user's daily model cost in production and nowhere else; an explicit
+// value, 0 (no budget) included, always wins.
+func TestProductionTokenBudgetDefault(t *testing.T) {
+	tests := []struct {
+		name string
+		env  env
+		want int
+	}{
+		{"production, unset", prodEnv(t), DefaultProductionTokenBudget},
+		{"production, blank", prodEnv(t).with("LLM_DAILY_TOKEN_BUDGET", " "), DefaultProductionTokenBudget},
+		{"production, set", prodEnv(t).with("LLM_DAILY_TOKEN_BUDGET", "5000"), 5000},
+		{"production, 0 opts out", prodEnv(t).with("LLM_DAILY_TOKEN_BUDGET", "0"), 0},
+		{"development, unset", devEnv(t), 0},
+		{"development, set", devEnv(t).with("LLM_DAILY_TOKEN_BUDGET", "5000"), 5000},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mustLoad(t, "", tt.env).LLM.DailyTokenBudget; got != tt.want {
+				t.Errorf("DailyTokenBudget = %d, want %d", got, tt.want)
+			}
+		})
+	}
+	path := writeConfig(t, "[llm]\ndaily_token_budget = 7000\n")
+	if got := mustLoad(t, path, prodEnv(t)).LLM.DailyTokenBudget; got != 7000 {
+		t.Errorf("from the file: DailyTokenBudget = %d, want 7000", got)
+	}
+}

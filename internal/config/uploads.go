@@ -1,6 +1,9 @@
 package config
 
-import "path/filepath"
+import (
+	"path/filepath"
+	"time"
+)
 
 // Uploads holds the settings of file attachments and where their bytes
 // are kept: an S3-compatible bucket when S3Bucket is set, else a local
@@ -16,6 +19,14 @@ type Uploads struct {
 	S3UsePathStyle bool   // S3_USE_PATH_STYLE (MinIO and most other S3-compatible servers)
 	S3AccessKeyID  string // S3_ACCESS_KEY_ID (secret)
 	S3SecretKey    string // S3_SECRET_ACCESS_KEY (secret)
+	// QuotaFiles and QuotaBytes (UPLOAD_QUOTA_FILES, default 500;
+	// UPLOAD_QUOTA_BYTES, default 1 GiB; 0: no limit) bound what one user
+	// keeps stored, attached or not.
+	QuotaFiles int
+	QuotaBytes int64
+	// UnattachedTTL (UPLOAD_UNATTACHED_TTL, default 24h; 0: kept until
+	// erased) is how long a file may wait to be sent before it is deleted.
+	UnattachedTTL time.Duration
 }
 
 // uploadSpecs is the table of attachment keys, appended to configSpecs.
@@ -26,6 +37,16 @@ func uploadSpecs() []spec[Config] {
 			Doc: "Largest file a user may upload, in bytes (default 20 MiB); a larger upload is cut off while streaming and refused with 413."},
 			1<<10, 5<<30, "a size in bytes from 1024 (1 KiB) to 5368709120 (5 GiB)",
 			func(c *Config) *int64 { return &u(c).MaxBytes }),
+		intSpec(Key{Env: "UPLOAD_QUOTA_FILES", TOMLPath: "uploads.quota_files", Default: "500",
+			Doc: "Most files one user may keep stored, sent or not, counted across all instances; a further upload is refused with 403 quota_exceeded. 0: no limit."},
+			0, 10000000, "", func(c *Config) *int { return &u(c).QuotaFiles }),
+		int64Spec(Key{Env: "UPLOAD_QUOTA_BYTES", TOMLPath: "uploads.quota_bytes", Default: "1073741824",
+			Doc: "Most bytes one user's stored files may add up to (default 1 GiB), sent or not, counted across all instances; 0: no limit."},
+			0, 1<<50, "a size in bytes from 0 (no limit) to 1125899906842624 (1 PiB)",
+			func(c *Config) *int64 { return &u(c).QuotaBytes }),
+		durationSpec(Key{Env: "UPLOAD_UNATTACHED_TTL", TOMLPath: "uploads.unattached_ttl", Default: "24h0m0s",
+			Doc: "An uploaded file not sent in any message for this long is deleted by the lifecycle sweep (once, whichever instance sweeps). 0s: kept until the user's data is erased."},
+			0, 365*24*time.Hour, func(c *Config) *time.Duration { return &u(c).UnattachedTTL }),
 		intSpec(Key{Env: "UPLOAD_RATE_LIMIT_PER_MINUTE", TOMLPath: "uploads.rate_limit_per_minute", Default: "10",
 			Doc: "Sustained uploads a user may make per minute, per instance."},
 			1, 100000, "", func(c *Config) *int { return &u(c).PerMinute }),

@@ -108,6 +108,9 @@ func (a *api) uploadFailed(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, chat.ErrRejected):
 		wire.WriteError(w, http.StatusUnsupportedMediaType, "unsupported_type",
 			"This kind of file is not accepted. You can send images (PNG, JPEG, GIF, WebP), PDF files, plain text and office documents.")
+	case errors.Is(err, chat.ErrUploadQuota):
+		wire.WriteError(w, http.StatusForbidden, "quota_exceeded",
+			"Your stored files have reached their limit. Files you never sent are deleted after a while; you can also erase old conversations.")
 	case errors.As(err, &rl):
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(rl.RetryAfter.Round(time.Second)/time.Second, 1))))
 		wire.WriteError(w, http.StatusTooManyRequests, "rate_limited", "too many uploads; retry later")

@@ -28,6 +28,8 @@ type Metrics struct {
 	Notifications        *prometheus.CounterVec // admin notification outcomes, by channel, result
 	Uploads              *prometheus.CounterVec // file uploads, by result
 	UploadBytes          prometheus.Counter     // bytes of accepted uploads
+	UploadsExpired       prometheus.Counter     // unattached uploads deleted by the sweep
+	UploadBytesExpired   prometheus.Counter     // their bytes
 }
 
 // New creates the collectors and registers them, together with the Go runtime
@@ -100,18 +102,26 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"channel", "result"}),
 		Uploads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "chatbox_uploads_total",
-			Help: "File uploads, by result (stored, too_large, rejected, rate_limited, error).",
+			Help: "File uploads, by result (stored, too_large, rejected, rate_limited, quota_exceeded, error).",
 		}, []string{"result"}),
 		UploadBytes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "chatbox_upload_bytes_stored_total",
 			Help: "Bytes of uploaded files accepted and stored.",
+		}),
+		UploadsExpired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbox_uploads_expired_total",
+			Help: "Uploaded files never sent in a message and deleted after UPLOAD_UNATTACHED_TTL.",
+		}),
+		UploadBytesExpired: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "chatbox_upload_bytes_expired_total",
+			Help: "Bytes of the uploaded files deleted after UPLOAD_UNATTACHED_TTL unsent.",
 		}),
 	}
 	reg.MustRegister(
 		m.WebSocketConnections, m.ActiveSessions, m.MessagesReceived, m.MessagesSent,
 		m.LLMRequests, m.LLMLatency, m.LLMReplyDuration, m.LLMErrors, m.TokensUsed,
 		m.SessionsCreated, m.SessionsEnded, m.SessionsDeleted, m.SlowConsumers, m.AdminTakeovers, m.Notifications,
-		m.Uploads, m.UploadBytes,
+		m.Uploads, m.UploadBytes, m.UploadsExpired, m.UploadBytesExpired,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

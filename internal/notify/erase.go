@@ -53,7 +53,13 @@ func (e *Eraser) EraseSessions(ctx context.Context, sessionIDs []string) error {
 	return nil
 }
 
-// EraseUser has nothing to do: every notification that names a user is
-// about one of the user's sessions (help requests), which EraseSessions
-// removes; outage alerts name no user.
-func (e *Eraser) EraseUser(context.Context, string) error { return nil }
+// EraseUser forgets the user's help alert rate limit, whose scope names
+// the user. Every notification that names a user is about one of the
+// user's sessions (help requests), which EraseSessions removes; outage
+// alerts name no user.
+func (e *Eraser) EraseUser(ctx context.Context, userID string) error {
+	if _, err := e.store.EraseSessions(ctx, nil, []string{helpUserScope(userID)}); err != nil {
+		return fmt.Errorf("notify: erase the help rate limit of user %s: %w", userID, err)
+	}
+	return nil
+}

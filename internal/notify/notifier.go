@@ -142,7 +142,7 @@ func (n *Notifier) plan(e Event) ([]Notification, *RateLimit, error) {
 	var limit *RateLimit
 	switch {
 	case e.Type == HelpRequested && n.settings.HelpRateLimit > 0:
-		limit = &RateLimit{Scope: helpScope(e.SessionID), Window: n.settings.HelpRateLimit}
+		limit = &RateLimit{Scope: helpLimitScope(e), Window: n.settings.HelpRateLimit}
 	case (e.Type == LLMAllFailing || e.Type == StorageUnreachable) && n.settings.OutageRateLimit > 0:
 		limit = &RateLimit{Scope: string(e.Type), Window: n.settings.OutageRateLimit}
 	}
@@ -198,17 +198,39 @@ func (n *Notifier) rows(e Event, due time.Time) ([]Notification, error) {
 	return out, nil
 }
 
-// helpScope is the rate limit scope of one session's help alerts.
+// helpScope is the rate limit scope of one session's help alerts, which
+// events without a user id are limited by (and which older versions used
+// for every help alert; erasure still removes it).
 func helpScope(sessionID string) string { return string(HelpRequested) + "/" + sessionID }
 
-// Resolve tells the notifier that the session's help request has been
-// answered (an admin took the session over or replied): its reminder and
-// any help alert not yet sent are canceled, and the session's help rate
+// helpUserScope is the rate limit scope of all help alerts of one user.
+func helpUserScope(userID string) string { return string(HelpRequested) + "/user/" + userID }
+
+// helpLimitScope is the scope a help alert is rate-limited in: its user's,
+// across all of the user's sessions, so opening session after session and
+// asking for a human in each pages the admins once per window, not once
+// per session. The outbox keeps the window in storage, so the limit holds
+// across instances: a burst of requests, wherever it lands, collapses into
+// the first one's alert (and its reminder). Later requests still mark
+// their sessions as waiting for help in the admin console.
+func helpLimitScope(e Event) string {
+	if e.UserID == "" {
+		return helpScope(e.SessionID)
+	}
+	return helpUserScope(e.UserID)
+}
+
+// Resolve tells the notifier that the help request of userID's session has
+// been answered (an admin took the session over or replied): its reminder
+// and any help alert not yet sent are canceled, and the user's help rate
 // limit is lifted, so the user's next request alerts admins again. The
 // takeover code calls it; calling it when nothing waits is harmless.
-func (n *Notifier) Resolve(ctx context.Context, sessionID string) error {
-	canceled, err := n.outbox.Cancel(ctx, sessionID, []EventType{HelpRequested, HelpReminder},
-		[]string{helpScope(sessionID)}, n.now())
+func (n *Notifier) Resolve(ctx context.Context, sessionID, userID string) error {
+	scopes := []string{helpScope(sessionID)}
+	if userID != "" {
+		scopes = append(scopes, helpUserScope(userID))
+	}
+	canceled, err := n.outbox.Cancel(ctx, sessionID, []EventType{HelpRequested, HelpReminder}, scopes, n.now())
 	if err != nil {
 		return fmt.Errorf("notify: resolve session %s: %w", sessionID, err)
 	}

@@ -87,28 +87,42 @@ func TestInvalidEventsRefused(t *testing.T) {
 	}
 }
 
-func TestHelpRateLimitPerSession(t *testing.T) {
+// TestHelpRateLimitPerUser: one user's help requests page admins at most
+// once per window, whichever session they come from, so a burst over many
+// sessions collapses into the first alert; other users are not held back,
+// and an admin's answer lifts the limit.
+func TestHelpRateLimitPerUser(t *testing.T) {
 	clock := newFakeClock()
 	s := allSettings()
 	s.Channels[notify.HelpRequested] = []notify.Channel{notify.Email}
 	rec := &recorder{}
 	r := newRig(t, notify.Options{Settings: s, Now: clock.Now, Senders: map[notify.Channel]notify.Sender{notify.Email: rec}})
 	t0 := clock.Now()
+	bob := func(sid string, at time.Time) notify.Event { e := help(sid, at); e.UserID = "bob"; return e }
 
 	steps := []struct {
 		name    string
 		advance time.Duration
+		resolve string // session whose request an admin answers first
 		ev      notify.Event
 		stored  bool
 	}{
-		{"first request", 0, help("s1", t0), true},
-		{"same request again", time.Second, help("s1", t0), false},
-		{"new request within 5 minutes", 4 * time.Minute, help("s1", t0.Add(4*time.Minute)), false},
-		{"another session", 0, help("s2", t0.Add(4*time.Minute)), true},
-		{"after 5 minutes", time.Minute, help("s1", t0.Add(5*time.Minute)), true},
+		{"first request", 0, "", help("s1", t0), true},
+		{"same request again", time.Second, "", help("s1", t0), false},
+		{"new request within 5 minutes", 4 * time.Minute, "", help("s1", t0.Add(4*time.Minute)), false},
+		{"the same user's other session", 0, "", help("s2", t0.Add(4*time.Minute)), false},
+		{"and a third one", 0, "", help("s3", t0.Add(4*time.Minute)), false},
+		{"another user", 0, "", bob("b1", t0.Add(4*time.Minute)), true},
+		{"after 5 minutes", time.Minute, "", help("s2", t0.Add(5*time.Minute)), true},
+		{"within the window, after an admin answered", time.Minute, "s2", help("s4", t0.Add(6*time.Minute)), true},
 	}
 	for _, st := range steps {
 		clock.Advance(st.advance)
+		if st.resolve != "" {
+			if err := r.n.Resolve(t.Context(), st.resolve, "alice"); err != nil {
+				t.Fatal(err)
+			}
+		}
 		before := len(r.rows(t))
 		if err := r.n.Notify(t.Context(), st.ev); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
@@ -117,8 +131,8 @@ func TestHelpRateLimitPerSession(t *testing.T) {
 			t.Errorf("%s: stored = %v, want %v", st.name, stored, st.stored)
 		}
 	}
-	if r.count.Get(notify.Email, notify.ResultDeduplicated) != 1 || r.count.Get(notify.Email, notify.ResultRateLimited) != 1 {
-		t.Errorf("counts %v; want one deduplicated, one rate-limited", r.count.m)
+	if r.count.Get(notify.Email, notify.ResultDeduplicated) != 1 || r.count.Get(notify.Email, notify.ResultRateLimited) != 3 {
+		t.Errorf("counts %v; want one deduplicated, three rate-limited", r.count.m)
 	}
 }
 
@@ -135,14 +149,17 @@ func TestReminderEscalatesToSMSUnlessResolved(t *testing.T) {
 	if err := r.n.Notify(t.Context(), help("waiting", clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.n.Notify(t.Context(), help("answered", clock.Now())); err != nil {
+	// Another user: the same user's second request would be rate-limited.
+	answered := help("answered", clock.Now())
+	answered.UserID = "bob"
+	if err := r.n.Notify(t.Context(), answered); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the help alerts by email", func() bool { return len(email.Of(notify.HelpRequested, "")) == 2 })
 	if got := text.Of(notify.HelpRequested, ""); len(got) != 0 {
 		t.Errorf("help alerts went by SMS too: %v", got)
 	}
-	if err := r.n.Resolve(t.Context(), "answered"); err != nil {
+	if err := r.n.Resolve(t.Context(), "answered", "bob"); err != nil {
 		t.Fatal(err)
 	}
 	for _, row := range r.rows(t) {

@@ -20,7 +20,9 @@ type Settings struct {
 	// HelpRequested; 0 schedules none.
 	ReminderAfter time.Duration
 	// HelpRateLimit is the shortest interval between two HelpRequested
-	// alerts of one session (0: no limit). Reminders are not limited.
+	// alerts of one user, whichever sessions and instances the requests
+	// come from (0: no limit). Reminders are not limited, but a limited
+	// request schedules none.
 	HelpRateLimit time.Duration
 	// OutageRateLimit is the shortest interval between two alerts of one
 	// outage type (LLMAllFailing, StorageUnreachable); 0: no limit.

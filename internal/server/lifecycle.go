@@ -25,6 +25,8 @@ func (a *App) openLifecycle() error {
 		Deleted: func(reason string, n int) {
 			a.metrics.SessionsDeleted.WithLabelValues(reason).Add(float64(n))
 		},
+		Uploads:             a.uploads,
+		UnattachedUploadTTL: a.cfg.Uploads.UnattachedTTL,
 	})
 	if err != nil {
 		return fmt.Errorf("data lifecycle: %w", err)
@@ -35,7 +37,8 @@ func (a *App) openLifecycle() error {
 	}
 	a.closers = append(a.closers, unsubscribe)
 	a.log.Info("data lifecycle configured", "session_idle_timeout", cfg.IdleTimeout,
-		"retention_days", cfg.RetentionDays, "sweep_interval", cfg.SweepInterval)
+		"retention_days", cfg.RetentionDays, "sweep_interval", cfg.SweepInterval,
+		"upload_unattached_ttl", a.cfg.Uploads.UnattachedTTL)
 	return nil
 }
 

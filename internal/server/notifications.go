@@ -122,7 +122,7 @@ func (a *App) helpRequested(s chat.Session, lastMessage string) {
 func (a *App) helpAnswered(s chat.Session) {
 	ctx, cancel := context.WithTimeout(context.Background(), hookTimeout)
 	defer cancel()
-	if err := a.notifier.Resolve(ctx, s.ID); err != nil {
+	if err := a.notifier.Resolve(ctx, s.ID, s.UserID); err != nil {
 		a.log.Error("help request reminder not withdrawn", "session_id", s.ID, "err", err)
 	}
 }

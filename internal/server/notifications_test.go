@@ -1,6 +1,8 @@
 package server
 
 import (
+	"fmt"
+	"maps"
 	"testing"
 	"time"
 
@@ -73,5 +75,70 @@ func TestHelpRequestNotifiesAdmins(t *testing.T) {
 			t.Fatalf("after the takeover the reminder is %+v, want canceled", reminders)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestHelpRequestBurstPagesAdminsOnce: one user opening session after
+// session on two instances that share a store, and asking for a human in
+// each, pages the admins once (one alert, one reminder): the per-user limit
+// lives in storage, not in an instance. Every request still waits in the
+// admin console, and another user's request still pages.
+func TestHelpRequestBurstPagesAdminsOnce(t *testing.T) {
+	llm := fakeLLM(t)
+	nodes, _ := lifecycleCluster(t, "sqlite", 2, llm.URL, map[string]string{"NOTIFY_HELP_REMINDER_AFTER": "10m"})
+	const requests = 6
+	sessionsOf := map[string]string{}
+	ask := func(node *instance, user string, i int) {
+		t.Helper()
+		c := node.dial(user)
+		sid := c.ask("", fmt.Sprintf("%s-%d", user, i), "hello").str("session_id")
+		c.reply()
+		c.send(map[string]any{"type": "help_request", "session_id": sid, "client_msg_id": fmt.Sprintf("%s-help-%d", user, i)})
+		c.until("session_status", func(f frame) bool { return f["help_requested"] == true })
+		sessionsOf[sid] = user
+	}
+	for i := range requests {
+		ask(nodes[i%2], "ivan", i)
+	}
+	ask(nodes[1], "jane", 0)
+
+	limited := func() int {
+		return metricValue(t, nodes[0], `chatbox_notifications_total{channel="log",result="rate_limited"}`) +
+			metricValue(t, nodes[1], `chatbox_notifications_total{channel="log",result="rate_limited"}`)
+	}
+	deadline := time.Now().Add(waitLimit)
+	// Each limited request counts its alert row and its reminder row.
+	for limited() != 2*(requests-1) {
+		if time.Now().After(deadline) {
+			t.Fatalf("rate-limited rows counted: %d, want %d", limited(), 2*(requests-1))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	want := map[string]int{
+		"ivan " + string(notify.HelpRequested): 1, "ivan " + string(notify.HelpReminder): 1,
+		"jane " + string(notify.HelpRequested): 1, "jane " + string(notify.HelpReminder): 1,
+	}
+	// The alert hook runs after the status frame: wait for jane's rows.
+	for {
+		rows, err := nodes[0].app.Notifier().Recent(t.Context(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := map[string]int{}
+		for _, r := range rows {
+			count[sessionsOf[r.SessionID]+" "+string(r.Event)]++
+		}
+		if maps.Equal(count, want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox rows by user and event: %v, want %v", count, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var list struct{ Sessions []map[string]any }
+	getJSON(t, nodes[0].baseURL+"/admin/sessions?help_requested=true", adminToken(t, "yara"), &list)
+	if len(list.Sessions) != requests+1 {
+		t.Errorf("%d sessions wait for help in the admin console, want %d", len(list.Sessions), requests+1)
 	}
 }

@@ -58,6 +58,11 @@ func (a *App) openUploads(ctx context.Context) error {
 			a.metrics.Uploads.WithLabelValues(result).Inc()
 			a.metrics.UploadBytes.Add(float64(bytes))
 		},
+		QuotaFiles: cfg.QuotaFiles, QuotaBytes: cfg.QuotaBytes,
+		Expired: func(files int, bytes int64) {
+			a.metrics.UploadsExpired.Add(float64(files))
+			a.metrics.UploadBytesExpired.Add(float64(bytes))
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("uploads: %w", err)

@@ -59,6 +59,47 @@ func TestTokenUsageAndDailyBudget(t *testing.T) {
 	}
 }
 
+// TestReplyIsCappedByTheRemainingBudget: a reply may not ask the model for
+// more output tokens than the user's daily budget has left, whatever the
+// model's own limit; the first reply of the day asks for the whole budget
+// at most.
+func TestReplyIsCappedByTheRemainingBudget(t *testing.T) {
+	llm := fakeLLM(t, llmtest.WithReply(func(req llmtest.Request) llmtest.Reply {
+		return llmtest.Reply{Tokens: []string{"ok"}, Usage: &llmtest.Usage{PromptTokens: 300, CompletionTokens: 200}}
+	}))
+	srv := start(t, testEnv(t.TempDir(), llm.URL, map[string]string{
+		"LLM_DAILY_TOKEN_BUDGET":           "1000",
+		"LLM_PROVIDER_1_MAX_OUTPUT_TOKENS": "4000",
+	}))
+	c := srv.dial("gus")
+	id := c.ask("", "g1", "tell me everything").str("session_id")
+	c.reply()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		if u, err := srv.app.repo.UserUsage(t.Context(), "gus", time.Now()); err == nil && u.Total() == 500 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first reply's usage was not stored")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.ask(id, "g2", "and more")
+	c.reply()
+
+	reqs := llm.Requests()
+	if len(reqs) != 2 {
+		t.Fatalf("the model got %d requests, want 2", len(reqs))
+	}
+	limit := func(r llmtest.Request) int { return max(r.MaxTokens, r.MaxCompletionTokens) }
+	if got := limit(reqs[0]); got != 1000 {
+		t.Errorf("first reply asked for %d output tokens, want the whole budget, 1000 (the model allows 4000)", got)
+	}
+	if got := limit(reqs[1]); got != 500 {
+		t.Errorf("second reply asked for %d output tokens, want the 500 left", got)
+	}
+}
+
 // TestDifyKeepsItsConversationAcrossRestarts: the conversation id Dify
 // assigns is stored with the session and sent with every later reply, also
 // after the server restarts, so Dify keeps its own memory.

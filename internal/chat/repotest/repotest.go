@@ -73,6 +73,7 @@ func Run(t *testing.T, newDB Factory) {
 		{"Retention", testRetention}, {"DeleteSessions", testDeleteSessions},
 		{"Ping", testPing},
 		{"Uploads", testUploads},
+		{"UploadUsage", testUploadUsage}, {"UnattachedUploads", testUnattachedUploads}, {"UnattachedUploadsRace", testUnattachedUploadsRace},
 		{"ContextCancelled", testContextCancelled},
 	}
 	for _, tc := range tests {

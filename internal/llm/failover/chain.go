@@ -157,7 +157,7 @@ const (
 // emit. Unless last, it gives up when no delta arrives within the
 // first-token limit.
 func (g *Group) attempt(ctx context.Context, m *member, req chat.CompletionRequest, emit func(string) error, last bool) attempt {
-	req.Model, req.System, req.MaxOutputTokens = m.Model, m.SystemPrompt, m.MaxOutputTokens
+	req.Model, req.System, req.MaxOutputTokens = m.Model, m.SystemPrompt, chat.CapTokens(m.MaxOutputTokens, req.TokenCap)
 	if !m.Vision {
 		req.Turns = withoutImages(req.Turns)
 	}

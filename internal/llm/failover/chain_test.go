@@ -66,6 +66,33 @@ func TestFailoverUsesTheAnsweringProvidersSettings(t *testing.T) {
 	}
 }
 
+// TestTokenCapBoundsEveryMembersLimit: what the user's budget leaves
+// (TokenCap) lowers each member's own output limit, also after a failover;
+// a member limit already under it stays.
+func TestTokenCapBoundsEveryMembersLimit(t *testing.T) {
+	for _, tc := range []struct {
+		cap, wantA, wantB int
+	}{
+		{0, 100, 101},
+		{50, 50, 50},
+		{101, 100, 101},
+		{1, 1, 1},
+	} {
+		a, b := fails("a", status(503, 0)), answers("b", "ok")
+		g := group(t, newClock(), failover.Options{}, a, b)
+		req := chat.CompletionRequest{TokenCap: tc.cap, Turns: []chat.Turn{{Role: chat.RoleUser, Content: "hi"}}}
+		if _, err := chain(t, g, "a").Stream(t.Context(), req, func(string) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if got := a.last().MaxOutputTokens; got != tc.wantA {
+			t.Errorf("cap %d: first provider asked for %d tokens, want %d", tc.cap, got, tc.wantA)
+		}
+		if got := b.last().MaxOutputTokens; got != tc.wantB {
+			t.Errorf("cap %d: second provider asked for %d tokens, want %d", tc.cap, got, tc.wantB)
+		}
+	}
+}
+
 func TestChainOrder(t *testing.T) {
 	var order []string
 	var mu sync.Mutex

@@ -65,6 +65,8 @@ func indexSpecs() []indexSpec {
 		// File attachments: a user's uploads (erasure), a session's (history, erasure).
 		{collection: uploadsCollection, name: "idx_upload_owner", keys: bson.D{{Key: "owner_id", Value: 1}, {Key: "created_at", Value: 1}}},
 		{collection: uploadsCollection, name: "idx_upload_session", keys: bson.D{{Key: "session_id", Value: 1}, {Key: "created_at", Value: 1}}},
+		// Unsent files past UPLOAD_UNATTACHED_TTL, for the lifecycle sweep.
+		{collection: uploadsCollection, name: "idx_upload_unattached", keys: bson.D{{Key: "message_id", Value: 1}, {Key: "created_at", Value: 1}}},
 		{collection: windowsCollection, name: "idx_window_scope", keys: bson.D{{Key: "scope", Value: 1}, {Key: "generation", Value: -1}}},
 		// Reply leases: recovery's oldest debts, a session's newest lease.
 		{collection: owedRepliesCollection, name: "idx_owed_at", keys: bson.D{{Key: "owed_at", Value: 1}}},

@@ -143,13 +143,17 @@ func Open(ctx context.Context, uri string) (*Store, error) {
 	}, nil
 }
 
-// Ping reports whether the server answers and the indexes that writes rely
-// on exist (creating them if they do not yet), for readiness.
+// Ping reports, for readiness, whether the server answers, the indexes that
+// writes rely on exist (creating them if they do not yet) and a write is
+// acknowledged (see probeWrite).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.client.Ping(ctx, readpref.Primary()); err != nil {
 		return fmt.Errorf("mongo: ping: %w", contextFirst(ctx, err))
 	}
 	if err := s.ensureWritable(ctx); err != nil {
+		return fmt.Errorf("mongo: ping: %w", err)
+	}
+	if err := s.probeWrite(ctx); err != nil {
 		return fmt.Errorf("mongo: ping: %w", err)
 	}
 	return nil

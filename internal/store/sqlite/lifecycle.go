@@ -82,7 +82,7 @@ func (s *Store) EndedBefore(ctx context.Context, cutoff time.Time, limit int) ([
 
 // DeleteSessions deletes the sessions with their messages, usage totals and
 // owed replies in one transaction, so a session never outlives its
-// messages or the reverse.
+// messages or the reverse; nothing of them stays in the file (erase.go).
 func (s *Store) DeleteSessions(ctx context.Context, ids []string) (int, error) {
 	var deleted int64
 	err := s.inWriteTx(ctx, func(tx *writeTx) error {
@@ -107,6 +107,9 @@ func (s *Store) DeleteSessions(ctx context.Context, ids []string) (int, error) {
 		}
 		return nil
 	})
+	if err == nil && deleted > 0 {
+		err = s.afterErase(ctx)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: delete %d sessions: %w", len(ids), err)
 	}

@@ -35,6 +35,9 @@ func (o *Outbox) EraseSessions(ctx context.Context, sessionIDs []string, scopes 
 		}
 		return nil
 	})
+	if err == nil {
+		err = o.s.afterErase(ctx)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: erase notifications of %d sessions: %w", len(sessionIDs), err)
 	}

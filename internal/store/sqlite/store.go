@@ -156,6 +156,9 @@ func writeParams() url.Values {
 		// SQLITE_BUSY (no busy handler) if another connection committed
 		// in between, which concurrent appends would hit constantly.
 		"_txlock": {"immediate"},
+		// Deleted rows are overwritten with zeros, so erased data does not
+		// stay in the file's bytes (erase.go).
+		"_pragma": {"secure_delete(1)"},
 	}
 }
 

@@ -157,10 +157,18 @@ func (s *Store) DeleteUploads(ctx context.Context, ids []string) error {
 		args[i] = id
 	}
 	query := `DELETE FROM uploads WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	var deleted int64
 	err := s.inWriteTx(ctx, func(tx *writeTx) error {
-		_, err := tx.ExecContext(ctx, query, args...)
+		r, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		deleted, err = r.RowsAffected()
 		return err
 	})
+	if err == nil && deleted > 0 {
+		err = s.afterErase(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("sqlite: delete uploads: %w", err)
 	}

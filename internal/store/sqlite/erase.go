@@ -1,0 +1,35 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+)
+
+// Erased data must not stay readable in the file's bytes. SQLite normally
+// only unlinks a deleted row: its bytes stay in the page (or on the free
+// list) until something overwrites them, so a copy of the file would give
+// back the ids, ciphertexts and file names of an erased user. Two settings
+// close that:
+//
+//   - secure_delete=ON (writeParams) makes every delete overwrite the
+//     row's bytes, and pages it frees, with zeros, in tables and indexes.
+//   - In WAL mode the zeroed pages first go to the write-ahead log, while
+//     the main file, and older frames of the log itself, still hold the
+//     rows. afterErase checkpoints the log into the file and truncates it,
+//     so both are rid of them once an erasing call returns.
+
+// afterErase moves the committed deletions into the database file and
+// empties the write-ahead log. TRUNCATE waits (through the busy handler)
+// for readers still using older frames; a checkpoint that could not finish
+// (busy) is reported, so the caller retries the erasure, which is
+// idempotent.
+func (s *Store) afterErase(ctx context.Context) error {
+	var busy, logFrames, done int
+	if err := s.write.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &done); err != nil {
+		return fmt.Errorf("checkpoint erased data: %w", err)
+	}
+	if busy != 0 {
+		return fmt.Errorf("checkpoint erased data: log still in use (%d of %d frames copied)", done, logFrames)
+	}
+	return nil
+}
