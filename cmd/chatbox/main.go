@@ -1,7 +1,7 @@
 // Command chatbox runs the Chatbox real-time AI chat service.
 //
 //	chatbox [serve] [--config FILE]        run the server (default)
-//	chatbox token --user ID [--admin]      mint a development JWT
+//	chatbox token --user ID [--admin]      mint a development JWT with the server's secret
 //	chatbox rekey [--after SESSION_ID]     re-encrypt stored messages under ENCRYPTION_KEY
 //	chatbox migrate --from URL --to URL    copy sessions and messages between storage adapters
 //	chatbox version                        print the version
@@ -13,13 +13,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
-	"time"
 
-	"github.com/chatboxhq/chatbox/internal/auth"
 	"github.com/chatboxhq/chatbox/internal/config"
 	"github.com/chatboxhq/chatbox/internal/server"
 )
@@ -34,10 +34,42 @@ func main() {
 	}
 }
 
+// usage is what `chatbox -h` prints.
+const usage = `usage: chatbox [COMMAND] [FLAGS]
+
+commands:
+  serve     run the server (the default)
+  token     mint a development JWT signed with the server's JWT_SECRET
+  rekey     re-encrypt stored messages under ENCRYPTION_KEY
+  migrate   copy sessions and messages between storage adapters
+  version   print the version
+
+"chatbox COMMAND -h" lists a command's flags. Settings come from the
+environment and the config file (--config FILE or CHATBOX_CONFIG); the
+README's Configuration section lists them.
+`
+
+// run runs one command. A help request (-h, --help) prints usage and is
+// not an error: the process exits 0.
 func run(args []string, stdout, stderr io.Writer) error {
+	err := dispatch(args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+func dispatch(args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			fmt.Fprint(stdout, usage)
+			return nil
+		}
+		if len(args[0]) > 0 && args[0][0] != '-' {
+			cmd, args = args[0], args[1:]
+		}
 	}
 	switch cmd {
 	case "serve":
@@ -52,8 +84,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "chatbox", version)
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve, token, rekey, migrate, version)", cmd)
+		return fmt.Errorf("unknown command %q (commands: serve, token, rekey, migrate, version; chatbox -h for help)", cmd)
 	}
+}
+
+// newFlags returns the flag set of a command; its -h prints the synopsis,
+// what the command does and its flags.
+func newFlags(name, synopsis, doc string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: chatbox %s\n\n%s\n\nflags:\n", synopsis, doc)
+		fs.PrintDefaults()
+	}
+	return fs
 }
 
 func loadConfig(flagPath string) (*config.Config, error) {
@@ -63,9 +107,25 @@ func loadConfig(flagPath string) (*config.Config, error) {
 	})
 }
 
+// announceDevSecrets logs where development secrets come from: loudly
+// when this start generated them, in one quiet line when it reused them.
+func announceDevSecrets(log *slog.Logger, cfg *config.Config) {
+	if len(cfg.Generated) == 0 {
+		return
+	}
+	keys := strings.Join(cfg.Generated, ",")
+	if cfg.DevSecrets.Created {
+		log.Warn("DEVELOPMENT MODE: generated secrets because they were not set; never run like this in production",
+			"keys", keys, "stored_in", cfg.DevSecrets.File)
+		return
+	}
+	log.Info("development mode: using the secrets stored by an earlier start", "keys", keys, "file", cfg.DevSecrets.File)
+}
+
 func serve(args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve", "[serve] [--config FILE]",
+		"Run the server. Without a config file it runs on defaults and the environment (development mode: SQLite and "+
+			"development secrets under ./data, an in-process NATS server, the demo model).", stderr)
 	cfgPath := fs.String("config", "", "config.toml path (default $CHATBOX_CONFIG; none: defaults and environment)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -76,10 +136,7 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	log := server.NewLogger(cfg, stderr)
 	log.Info("starting chatbox", "version", version, "env", cfg.Env, "config_file", cfg.Source)
-	for _, name := range cfg.Generated {
-		log.Warn("DEVELOPMENT MODE: generated a secret because it was not set; never run like this in production",
-			"key", name, "stored_in", cfg.DataDir)
-	}
+	announceDevSecrets(log, cfg)
 	if len(cfg.WebSocket.AllowedOrigins) == 0 {
 		log.Warn("WS_ALLOWED_ORIGINS is empty: WebSocket connections are accepted from ANY origin (development only)")
 	}
@@ -95,39 +152,15 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("SERVER_PORT: %w", err)
 	}
-	log.Info("chatbox listening",
+	where := []any{
 		"addr", ln.Addr().String(),
 		"websocket", fmt.Sprintf("ws://localhost:%d%s/ws", cfg.Server.Port, cfg.Server.PathPrefix),
 		"health", fmt.Sprintf("http://localhost:%d%s/healthz", cfg.Server.Port, cfg.Server.PathPrefix),
 		"open_in_a_browser", fmt.Sprintf("http://localhost:%d%s/", cfg.Server.Port, cfg.Server.PathPrefix),
-		"get_a_token", "go run ./cmd/chatbox token --user alice   (add --admin for an admin)")
+	}
+	if !cfg.Production() {
+		where = append(where, "get_a_token", tokenCommand(cfg, os.LookupEnv))
+	}
+	log.Info("chatbox listening", where...)
 	return app.Serve(ctx, ln)
-}
-
-func token(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "config.toml path (default $CHATBOX_CONFIG)")
-	user := fs.String("user", "", "user id (the token's sub claim); required")
-	name := fs.String("name", "", "display name (default: the user id)")
-	admin := fs.Bool("admin", false, "grant the admin role")
-	ttl := fs.Duration("ttl", 24*time.Hour, "lifetime of the token")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *user == "" {
-		return errors.New("token: --user is required")
-	}
-	cfg, err := loadConfig(*cfgPath)
-	if err != nil {
-		return err
-	}
-	tok, err := auth.Mint([]byte(cfg.Auth.JWTSecret), auth.MintOptions{
-		UserID: *user, Name: *name, Admin: *admin, TTL: *ttl, Now: time.Now(),
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(stdout, tok)
-	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,8 +23,9 @@ import (
 // session copied before it ended (or changed model or owner) keeps the
 // state it had when it was copied.
 func migrate(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("migrate", "migrate --from URL --to URL [--batch N]",
+		"Copy every session and message from one storage adapter to another, as stored (content stays encrypted). "+
+			"Idempotent and resumable: run it again to finish.", stderr)
 	from := fs.String("from", "", "source storage: sqlite://PATH or mongodb://HOST/DATABASE")
 	to := fs.String("to", "", "target storage: sqlite://PATH or mongodb://HOST/DATABASE")
 	batch := fs.Int("batch", 200, "sessions per progress line, and messages copied per write (1-1000)")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,9 +20,10 @@ import (
 // safe to stop at any time: a second run skips what is done, and --after
 // skips the sessions a progress line reported finished.
 func rekey(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rekey", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "config.toml path (default $CHATBOX_CONFIG)")
+	fs := newFlags("rekey", "rekey [--config FILE] [--data-dir DIR] [--after SESSION_ID]",
+		"Re-encrypt every stored message not sealed with ENCRYPTION_KEY, opening it with ENCRYPTION_KEYS_OLD. "+
+			"Safe while the service runs, and resumable. Uses the server's settings; never creates a development key.", stderr)
+	settings := sharedSettingsFlags(fs)
 	after := fs.String("after", "", "resume after this session id (the last one a progress line reported)")
 	batch := fs.Int("batch", 200, "sessions per progress line, and messages read per query (1-1000)")
 	if err := fs.Parse(args); err != nil {
@@ -32,9 +32,12 @@ func rekey(args []string, stdout, stderr io.Writer) error {
 	if *batch < 1 || *batch > 1000 {
 		return errors.New("rekey: --batch must be from 1 to 1000")
 	}
-	cfg, err := loadConfig(*cfgPath)
+	cfg, err := settings.load()
 	if err != nil {
 		return err
+	}
+	if len(cfg.Storage.EncryptionKey) == 0 {
+		return missingSecret("rekey", "ENCRYPTION_KEY", cfg)
 	}
 	keys, err := crypto.NewKeyring(cfg.Storage.EncryptionKey, cfg.Storage.EncryptionKeysOld...)
 	if err != nil {

@@ -22,11 +22,14 @@ type Config struct {
 	Notify    Notify
 	Lifecycle Lifecycle // session expiry and retention
 	Uploads   Uploads   // file attachments (uploads.go)
-	// Generated lists the env names of secrets that were generated (or reused
-	// from <DataDir>/dev-secrets.json) because development mode had none; main
-	// logs them loudly.
+	// Generated lists the env names of secrets taken from
+	// <DataDir>/dev-secrets.json (generated on a first start, reused later)
+	// because development mode had none; main logs them.
 	Generated []string
-	Source    string // config file used, "" if none
+	// DevSecrets says which dev-secrets.json development mode uses and
+	// whether this Load created it (devsecrets.go); zero in production.
+	DevSecrets DevSecrets
+	Source     string // config file used, "" if none
 }
 
 // Production reports whether the process runs in production mode.

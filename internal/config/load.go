@@ -21,6 +21,12 @@ type LoadOptions struct {
 	// Rand is the source for generated development secrets; nil means
 	// crypto/rand.Reader.
 	Rand io.Reader
+	// ReadOnlySecrets makes development mode read dev-secrets.json but
+	// never create it: secrets neither set nor stored stay empty, and the
+	// caller refuses to go on without the ones it needs (see
+	// Config.DevSecrets). Helper commands such as `chatbox token` set it, so
+	// they never sign with a secret no server knows.
+	ReadOnlySecrets bool
 }
 
 // ResolvePath returns the config file path: the --config flag value if
@@ -44,7 +50,7 @@ func ResolvePath(flagValue string, lookupEnv func(string) (string, bool)) string
 //
 // The error, if any, is one line that names the key and its source and
 // never contains a secret. In development, missing secrets are generated
-// and persisted under DataDir (see Config.Generated).
+// and persisted under DataDir (see Config.Generated and Config.DevSecrets).
 func Load(opts LoadOptions) (*Config, error) {
 	lookup := opts.LookupEnv
 	if lookup == nil {
@@ -75,7 +81,7 @@ func Load(opts LoadOptions) (*Config, error) {
 		}
 		return c, nil
 	}
-	if err := fillDevSecrets(c, random); err != nil {
+	if err := fillDevSecrets(c, random, opts.ReadOnlySecrets); err != nil {
 		return nil, err
 	}
 	return c, nil
