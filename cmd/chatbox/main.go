@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -75,14 +76,7 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	log := server.NewLogger(cfg, stderr)
-	log.Info("starting chatbox", "version", version, "env", cfg.Env, "config_file", cfg.Source)
-	for _, name := range cfg.Generated {
-		log.Warn("DEVELOPMENT MODE: generated a secret because it was not set; never run like this in production",
-			"key", name, "stored_in", cfg.DataDir)
-	}
-	if len(cfg.WebSocket.AllowedOrigins) == 0 {
-		log.Warn("WS_ALLOWED_ORIGINS is empty: WebSocket connections are accepted from ANY origin (development only)")
-	}
+	logStartup(log, cfg)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -102,6 +96,23 @@ func serve(args []string, stderr io.Writer) error {
 		"open_in_a_browser", fmt.Sprintf("http://localhost:%d%s/", cfg.Server.Port, cfg.Server.PathPrefix),
 		"get_a_token", "go run ./cmd/chatbox token --user alice   (add --admin for an admin)")
 	return app.Serve(ctx, ln)
+}
+
+// logStartup logs the configuration's start-up line and everything Load
+// tolerated but an operator must hear about: generated development
+// secrets, skipped providers and ignored keys, an open WebSocket origin.
+func logStartup(log *slog.Logger, cfg *config.Config) {
+	log.Info("starting chatbox", "version", version, "env", cfg.Env, "config_file", cfg.Source)
+	for _, name := range cfg.Generated {
+		log.Warn("DEVELOPMENT MODE: generated a secret because it was not set; never run like this in production",
+			"key", name, "stored_in", cfg.DataDir)
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	if len(cfg.WebSocket.AllowedOrigins) == 0 {
+		log.Warn("WS_ALLOWED_ORIGINS is empty: WebSocket connections are accepted from ANY origin (development only)")
+	}
 }
 
 func token(args []string, stdout, stderr io.Writer) error {

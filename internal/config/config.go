@@ -26,7 +26,11 @@ type Config struct {
 	// from <DataDir>/dev-secrets.json) because development mode had none; main
 	// logs them loudly.
 	Generated []string
-	Source    string // config file used, "" if none
+	// Warnings are problems Load tolerated, one line each and free of
+	// secret values, for main to log at start-up: a provider skipped because
+	// its API key is absent, an API key for a provider nothing configures.
+	Warnings []string
+	Source   string // config file used, "" if none
 }
 
 // Production reports whether the process runs in production mode.
