@@ -122,6 +122,20 @@ func announceDevSecrets(log *slog.Logger, cfg *config.Config) {
 	log.Info("development mode: using the secrets stored by an earlier start", "keys", keys, "file", cfg.DevSecrets.File)
 }
 
+// logStartup logs the configuration's start-up line and everything Load
+// tolerated but an operator must hear about: development secrets,
+// skipped providers and ignored keys, an open WebSocket origin.
+func logStartup(log *slog.Logger, cfg *config.Config) {
+	log.Info("starting chatbox", "version", version, "env", cfg.Env, "config_file", cfg.Source)
+	announceDevSecrets(log, cfg)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	if len(cfg.WebSocket.AllowedOrigins) == 0 {
+		log.Warn("WS_ALLOWED_ORIGINS is empty: WebSocket connections are accepted from ANY origin (development only)")
+	}
+}
+
 func serve(args []string, stderr io.Writer) error {
 	fs := newFlags("serve", "[serve] [--config FILE]",
 		"Run the server. Without a config file it runs on defaults and the environment (development mode: SQLite and "+
@@ -135,11 +149,7 @@ func serve(args []string, stderr io.Writer) error {
 		return err
 	}
 	log := server.NewLogger(cfg, stderr)
-	log.Info("starting chatbox", "version", version, "env", cfg.Env, "config_file", cfg.Source)
-	announceDevSecrets(log, cfg)
-	if len(cfg.WebSocket.AllowedOrigins) == 0 {
-		log.Warn("WS_ALLOWED_ORIGINS is empty: WebSocket connections are accepted from ANY origin (development only)")
-	}
+	logStartup(log, cfg)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()

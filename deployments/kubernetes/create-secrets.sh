@@ -13,6 +13,10 @@
 # (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY) are asked for without echoing them (Enter
 # keeps the current value of an existing Secret).
 #
+# SMS needs SMS_FROM_NUMBER too, which is not a secret and lives in
+# configmap.yaml: with SMS credentials the script checks that ConfigMap
+# chat-config sets it and says what to do when it does not.
+#
 # Secret values never appear on a command line, in the output or in a file
 # outside a private temporary directory that is removed on exit.
 set -euo pipefail
@@ -118,6 +122,20 @@ ask SMS_ACCOUNT_SID "Twilio account SID, for SMS notifications" '^AC[0-9a-fA-F]{
 ask SMS_AUTH_TOKEN "Twilio auth token" '^[^[:space:]]+$' optional
 ask S3_ACCESS_KEY_ID "access key id of the attachments bucket (S3_BUCKET)" '^[^[:space:]]+$' optional
 ask S3_SECRET_ACCESS_KEY "secret access key of the attachments bucket" '^[^[:space:]]+$' optional
+
+# SMS also needs the number messages are sent from. It is not a secret, so
+# it lives in the ConfigMap (SMS_FROM_NUMBER in configmap.yaml); without it
+# a pod with SMS_ACCOUNT_SID refuses to start. Say so now, not at the next
+# rollout. The ConfigMap is only read, never changed: applying
+# configmap.yaml again would undo a change made here.
+if [[ -f $workdir/SMS_ACCOUNT_SID ]]; then
+	from="$(kubectl get configmap chat-config --namespace "$namespace" -o 'jsonpath={.data.SMS_FROM_NUMBER}' 2>/dev/null || true)"
+	if [[ -n $from ]]; then
+		echo "SMS_FROM_NUMBER: $from (ConfigMap chat-config)" >&2
+	else
+		echo "SMS_FROM_NUMBER: not set in ConfigMap chat-config. Set SMS_FROM_NUMBER (your Twilio number in E.164 form, such as +14155550199) and ADMIN_PHONES in configmap.yaml and apply it: pods with SMS_ACCOUNT_SID refuse to start without it." >&2
+	fi
+fi
 
 kubectl create secret generic "$secret_name" --namespace "$namespace" \
 	--from-file="$workdir" --dry-run=client -o yaml |

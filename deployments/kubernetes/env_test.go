@@ -31,6 +31,15 @@ var notInConfigMap = map[string]string{
 	"CHATBOX_DATA_DIR":   "set in deployment.yaml next to the emptyDir volume it names",
 }
 
+// operatorFills are the ConfigMap keys shipped empty that an operator must
+// fill in before the pods work as intended, with the test's stand-in value.
+// They ship empty rather than as placeholders: see placeholders_test.go.
+var operatorFills = map[string]string{
+	"WS_ALLOWED_ORIGINS": "https://chat.chatbox.test",
+	"S3_BUCKET":          "chatbox-uploads-test",
+	"S3_REGION":          "eu-west-1",
+}
+
 // chatbox returns the Deployment and its chatbox container.
 func chatbox(t *testing.T) (*appsv1.Deployment, corev1.Container) {
 	t.Helper()
@@ -101,9 +110,22 @@ func realisticSecrets(t *testing.T) map[string]string {
 }
 
 // containerEnv returns the chatbox container's environment as the kubelet
-// builds it: the ConfigMap (envFrom), then explicit env entries, which win;
-// secretKeyRef values come from secrets (an absent optional key is unset).
+// builds it: the ConfigMap (envFrom) with the operator's values filled in
+// (operatorFills), then explicit env entries, which win; secretKeyRef
+// values come from secrets (an absent optional key is unset).
 func containerEnv(t *testing.T, secrets map[string]string) map[string]string {
+	t.Helper()
+	env := shippedEnv(t, secrets)
+	for k, v := range operatorFills {
+		if env[k] == "" {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+// shippedEnv is containerEnv with the ConfigMap exactly as shipped.
+func shippedEnv(t *testing.T, secrets map[string]string) map[string]string {
 	t.Helper()
 	_, c := chatbox(t)
 	env := map[string]string{}

@@ -31,16 +31,25 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 // startServer runs the real server configured from the manifests and
-// returns its configuration and base URL. Only storage and the bus are
-// swapped for their embedded variants (SQLite, in-process NATS): they
-// change no route.
+// returns its configuration and base URL. Only storage, the bus and the
+// upload bucket are swapped for their embedded variants (SQLite,
+// in-process NATS, a local directory): they change no route.
 func startServer(t *testing.T) (*config.Config, string) {
 	t.Helper()
 	cfg := manifestConfig(t)
+	cfg.Uploads.S3Bucket = ""
+	cfg.Uploads.Dir = filepath.Join(t.TempDir(), "uploads")
+	return startConfigured(t, cfg, slog.New(slog.DiscardHandler))
+}
+
+// startConfigured runs the real server with cfg on embedded storage and
+// bus, logging to log, and returns cfg and its base URL.
+func startConfigured(t *testing.T, cfg *config.Config, log *slog.Logger) (*config.Config, string) {
+	t.Helper()
 	cfg.Storage.MongoURI = ""
 	cfg.Storage.SQLitePath = filepath.Join(t.TempDir(), "chatbox.db")
 	cfg.Bus.NATSURL = ""
-	app, err := server.New(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	app, err := server.New(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,8 @@ func lookPath(t *testing.T, name string) string {
 }
 
 // fakeKubectl stands in for kubectl: it logs its arguments, serves an
-// existing Secret from dir/existing/KEY files (if dir/existing exists),
+// existing Secret from dir/existing/KEY files (if dir/existing exists) and
+// the ConfigMap chat-config from dir/configmap/KEY files (likewise),
 // turns `create secret generic --from-file=DIR` into KEY=base64 lines, and
 // saves what `apply -f -` receives in dir/applied.
 const fakeKubectl = `#!/bin/sh
@@ -96,6 +97,16 @@ dir=$(dirname "$0")
 printf '%s\n' "$*" >>"$dir/argv"
 case "$1" in
 get)
+	if [ "$2" = configmap ]; then
+		[ -d "$dir/configmap" ] || exit 1
+		for a in "$@"; do
+			case "$a" in
+			jsonpath=*) key=${a#jsonpath=\{.data.}; key=${key%\}}
+				[ -f "$dir/configmap/$key" ] && cat "$dir/configmap/$key" ;;
+			esac
+		done
+		exit 0
+	fi
 	[ -d "$dir/existing" ] || exit 1
 	for a in "$@"; do
 		case "$a" in
@@ -123,6 +134,13 @@ esac
 // value), its combined output and the kubectl command lines.
 func runScript(t *testing.T, existing map[string]string, input string, args ...string) (applied map[string]string, output, argv string) {
 	t.Helper()
+	return runScriptWithConfigMap(t, existing, nil, input, args...)
+}
+
+// runScriptWithConfigMap is runScript with the ConfigMap chat-config in
+// the cluster holding configMap (nil: no ConfigMap yet).
+func runScriptWithConfigMap(t *testing.T, existing, configMap map[string]string, input string, args ...string) (applied map[string]string, output, argv string) {
+	t.Helper()
 	bash := lookPath(t, "bash")
 	lookPath(t, "openssl")
 	bin := t.TempDir()
@@ -135,6 +153,16 @@ func runScript(t *testing.T, existing map[string]string, input string, args ...s
 		}
 		for k, v := range existing {
 			if err := os.WriteFile(filepath.Join(bin, "existing", k), []byte(v), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if configMap != nil {
+		if err := os.Mkdir(filepath.Join(bin, "configmap"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range configMap {
+			if err := os.WriteFile(filepath.Join(bin, "configmap", k), []byte(v), 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -235,5 +263,53 @@ func TestCreateSecretsKeepsExistingKeys(t *testing.T) {
 	}
 	if !strings.Contains(output, "namespace default") {
 		t.Errorf("the namespace does not default to default:\n%s", output)
+	}
+}
+
+// Item 10 of issue 17: SMS credentials without SMS_FROM_NUMBER stop the
+// pods. The script names the missing ConfigMap key when it stores SMS
+// credentials, and confirms the number when the ConfigMap has one; the
+// server's refusal names it too; configmap.yaml and the guide list it.
+func TestSMSFromNumberIsNamedWhereverSMSIsSetUp(t *testing.T) {
+	const sid = "AC0123456789abcdef0123456789abcdef"
+	input := strings.Join([]string{"mongodb://m:p@mongo:27017/chat", "sk-k", "", "", "", "", sid, "twilio-token", "", ""}, "\n") + "\n"
+
+	applied, output, argv := runScriptWithConfigMap(t, nil, map[string]string{"SMS_FROM_NUMBER": ""}, input)
+	if !strings.Contains(output, "SMS_FROM_NUMBER: not set in ConfigMap chat-config") {
+		t.Errorf("SMS credentials stored without a word about SMS_FROM_NUMBER:\n%s", output)
+	}
+	if !strings.Contains(argv, "get configmap chat-config --namespace default") {
+		t.Errorf("the script did not read the ConfigMap:\n%s", argv)
+	}
+	if strings.Contains(argv, "configmap chat-config") && (strings.Contains(argv, "apply -f configmap") || strings.Contains(argv, "patch")) {
+		t.Errorf("the script changed the ConfigMap:\n%s", argv)
+	}
+	_, output, _ = runScriptWithConfigMap(t, nil, map[string]string{"SMS_FROM_NUMBER": "+14155550199"}, input)
+	if !strings.Contains(output, "SMS_FROM_NUMBER: +14155550199 (ConfigMap chat-config)") {
+		t.Errorf("the script did not confirm the ConfigMap's sender number:\n%s", output)
+	}
+	_, output, _ = runScript(t, nil, strings.Join([]string{"mongodb://m:p@mongo:27017/chat", "sk-k", "", "", "", "", "", "", "", ""}, "\n")+"\n")
+	if strings.Contains(output, "SMS_FROM_NUMBER") {
+		t.Errorf("the script talks about SMS without SMS credentials:\n%s", output)
+	}
+
+	_, _, err := loadFrom(containerEnv(t, applied))
+	if err == nil || !strings.Contains(err.Error(), "SMS_FROM_NUMBER") {
+		t.Errorf("SMS credentials without a sender number: %v, want a refusal naming SMS_FROM_NUMBER", err)
+	}
+	env := containerEnv(t, applied)
+	env["SMS_FROM_NUMBER"] = "+14155550199"
+	if _, _, err := loadFrom(env); err != nil {
+		t.Errorf("SMS credentials with SMS_FROM_NUMBER in the ConfigMap: %v", err)
+	}
+	if _, ok := configMapData(t)["SMS_FROM_NUMBER"]; !ok {
+		t.Error("configmap.yaml lacks SMS_FROM_NUMBER")
+	}
+	guide, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`SMS_FROM_NUMBER: "\+[0-9]+"`).Match(guide) {
+		t.Error("the guide's configmap.yaml edits do not show SMS_FROM_NUMBER")
 	}
 }

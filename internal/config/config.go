@@ -29,7 +29,11 @@ type Config struct {
 	// DevSecrets says which dev-secrets.json development mode uses and
 	// whether this Load created it (devsecrets.go); zero in production.
 	DevSecrets DevSecrets
-	Source     string // config file used, "" if none
+	// Warnings are problems Load tolerated, one line each and free of
+	// secret values, for main to log at start-up: a provider skipped because
+	// its API key is absent, an API key for a provider nothing configures.
+	Warnings []string
+	Source   string // config file used, "" if none
 }
 
 // Production reports whether the process runs in production mode.

@@ -179,7 +179,7 @@ func providerSpecs() []spec[Provider] {
 			func(p *Provider) *string { return &p.Endpoint }, checkEndpoint),
 		stringSpec(k("model", "", "Model name sent to the backend, required for openai and anthropic (e.g. gpt-4o-mini, llama3.1, claude-sonnet-4-5); for dify only a label in metrics (the app picks its model), default the id.", false),
 			func(p *Provider) *string { return &p.Model }, trimmed),
-		stringSpec(k("api_key", "", "API key (for dify the app's key), required; openai and anthropic endpoints on a loopback or private host may omit it.", true),
+		stringSpec(k("api_key", "", "API key (for dify the app's key). A provider without one is skipped with a start-up warning (production refuses to start when no provider is left); openai and anthropic endpoints on a loopback or private host may omit it. A key set for a provider nothing else configures is ignored with a warning.", true),
 			func(p *Provider) *string { return &p.APIKey }, trimmed),
 		promptSpec(k("system_prompt", "", "System prompt sent before the conversation.", false)),
 		intSpec(k("max_output_tokens", "0", "Most tokens per reply; 0: the backend's default.", false),

@@ -69,14 +69,16 @@ func Load(opts LoadOptions) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.LLM.Providers, err = loadProviders(tree, lookup); err != nil {
+	providers, err := loadProviders(tree, lookup)
+	if err != nil {
 		return nil, err
 	}
-	if err := resolveDerived(c, winners); err != nil {
+	c.LLM.Providers, c.Warnings = providers.providers, providers.warnings
+	if err := resolveDerived(c, winners, providers.skippedHint()); err != nil {
 		return nil, err
 	}
 	if c.Production() {
-		if err := checkProduction(c, winners); err != nil {
+		if err := checkProduction(c, winners, providers.skippedHint()); err != nil {
 			return nil, err
 		}
 		return c, nil
@@ -120,8 +122,9 @@ func applySpecs(c *Config, specs []spec[Config], tree *fileTree, lookup func(str
 }
 
 // resolveDerived fills defaults computed from other keys and checks
-// cross-key rules.
-func resolveDerived(c *Config, winners map[string]value) error {
+// cross-key rules. skippedHint ends a message about a missing provider id
+// (see providerSet.skippedHint).
+func resolveDerived(c *Config, winners map[string]value, skippedHint string) error {
 	if c.Storage.SQLitePath == "" {
 		c.Storage.SQLitePath = filepath.Join(c.DataDir, "chatbox.db")
 	}
@@ -152,6 +155,6 @@ func resolveDerived(c *Config, winners map[string]value) error {
 		}
 		ids[i] = p.ID
 	}
-	return fmt.Errorf("config: %s: no provider has this id (ids: %s)",
-		winners["LLM_DEFAULT_MODEL"].where(), strings.Join(ids, ", "))
+	return fmt.Errorf("config: %s: no provider has this id (ids: %s)%s",
+		winners["LLM_DEFAULT_MODEL"].where(), strings.Join(ids, ", "), skippedHint)
 }

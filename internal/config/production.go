@@ -11,8 +11,9 @@ const minJWTSecret = 32
 
 // checkProduction refuses settings that are only acceptable on a developer
 // machine. Each message names the key and says how to fix it; the first
-// problem found is reported.
-func checkProduction(c *Config, winners map[string]value) error {
+// problem found is reported. skippedHint ends the message about having no
+// provider (see providerSet.skippedHint).
+func checkProduction(c *Config, winners map[string]value, skippedHint string) error {
 	switch {
 	case c.Auth.JWTSecret == "" && c.Auth.JWKSURL == "":
 		return fmt.Errorf("config: JWT_SECRET is not set; production needs the HS256 secret shared with the token issuer, at least %d bytes (%s), or JWT_JWKS_URL (tokens signed by an identity provider)", minJWTSecret, keyHint)
@@ -27,7 +28,7 @@ func checkProduction(c *Config, winners map[string]value) error {
 	case slices.Contains(c.Server.CORSAllowedOrigins, "*"):
 		return fmt.Errorf("config: %s allows any origin (*); production must list the admin front-end origins, e.g. https://admin.example.com, or be empty", winners["CORS_ALLOWED_ORIGINS"].name())
 	case len(c.LLM.Providers) == 0:
-		return fmt.Errorf("config: no LLM provider is configured; the demo model is for development only (set LLM_PROVIDER_1_TYPE=openai, LLM_PROVIDER_1_MODEL and LLM_PROVIDER_1_API_KEY, or add a [[llm.providers]] table)")
+		return fmt.Errorf("config: no LLM provider is configured; the demo model is for development only (set LLM_PROVIDER_1_TYPE=openai, LLM_PROVIDER_1_MODEL and LLM_PROVIDER_1_API_KEY, or add a [[llm.providers]] table)%s", skippedHint)
 	}
 	return nil
 }

@@ -100,17 +100,54 @@ func (in *providerInput) name(s spec[Provider], file string) string {
 	return fmt.Sprintf("llm.providers[%d].%s in %s", in.fileIndex, field, file)
 }
 
+// skipped is a provider left out because its API key is absent: a
+// deployment may configure every provider it could use and hand out keys
+// for some of them only (the shipped ConfigMap configures OpenAI,
+// Anthropic and Dify; the Secret holds the keys the operator has).
+type skipped struct {
+	id  string // the provider's effective id
+	key string // where its key is (or would be) set
+}
+
+func (s skipped) Error() string {
+	return fmt.Sprintf("LLM provider %q skipped: %s is not set", s.id, s.key)
+}
+
+// providerSet is what loadProviders found: the providers to serve, and
+// those skipped or ignored, each with a one-line warning for the log.
+type providerSet struct {
+	providers []Provider
+	skipped   []skipped
+	warnings  []string
+}
+
+// skippedHint lists the skipped providers for error messages about having
+// too few providers, or "" when none was skipped.
+func (s providerSet) skippedHint() string {
+	if len(s.skipped) == 0 {
+		return ""
+	}
+	parts := make([]string, len(s.skipped))
+	for i, sk := range s.skipped {
+		parts[i] = fmt.Sprintf("%q (%s not set)", sk.id, sk.key)
+	}
+	return "; skipped for lack of an API key: " + strings.Join(parts, ", ")
+}
+
 // loadProviders reads providers from the file and the environment, merges
-// them, applies defaults, validates them and sorts them by priority.
-func loadProviders(tree *fileTree, lookup func(string) (string, bool)) ([]Provider, error) {
+// them, applies defaults, validates them and sorts them by priority. A
+// provider whose required API key is absent is skipped with a warning, not
+// refused; any other problem is an error.
+func loadProviders(tree *fileTree, lookup func(string) (string, bool)) (providerSet, error) {
+	var set providerSet
 	specs := providerSpecs()
 	inputs, err := fileProviders(tree, specs)
 	if err != nil {
-		return nil, err
+		return set, err
 	}
-	inputs, err = mergeEnvProviders(inputs, specs, lookup)
+	inputs, set.warnings, err = mergeEnvProviders(inputs, specs, lookup)
 	if err != nil {
-		return nil, err
+		return set, err
 	}
 	file := ""
 	if tree != nil {
@@ -120,18 +157,25 @@ func loadProviders(tree *fileTree, lookup func(string) (string, bool)) ([]Provid
 	seen := map[string]*providerInput{}
 	for _, in := range inputs {
 		p, err := buildProvider(in, specs, file)
+		var skip skipped
+		if errors.As(err, &skip) {
+			set.skipped = append(set.skipped, skip)
+			set.warnings = append(set.warnings, "config: "+skip.Error()+"; it is not offered to users")
+			continue
+		}
 		if err != nil {
-			return nil, err
+			return set, err
 		}
 		if prev, dup := seen[p.ID]; dup {
-			return nil, fmt.Errorf("config: provider id %q is used twice (%s and %s); ids must be unique",
+			return set, fmt.Errorf("config: provider id %q is used twice (%s and %s); ids must be unique",
 				p.ID, prev.name(specs[0], file), in.name(specs[0], file))
 		}
 		seen[p.ID] = in
 		out = append(out, p)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Priority < out[j].Priority })
-	return out, nil
+	set.providers = out
+	return set, nil
 }
 
 // fileProviders collects the [[llm.providers]] tables, checking each value.
@@ -170,7 +214,11 @@ func fileProviders(tree *fileTree, specs []spec[Provider]) ([]*providerInput, er
 // Provider N overrides the fields of the provider with its ID or, without an
 // ID, of the N-th file provider; otherwise it is added. Two environment
 // providers aimed at the same provider are an error, not a silent overwrite.
-func mergeEnvProviders(inputs []*providerInput, specs []spec[Provider], lookup func(string) (string, bool)) ([]*providerInput, error) {
+// A lone LLM_PROVIDER_<N>_API_KEY that configures nothing else is ignored
+// with a warning: a Secret often holds keys for providers the ConfigMap
+// does not (yet) configure.
+func mergeEnvProviders(inputs []*providerInput, specs []spec[Provider], lookup func(string) (string, bool)) ([]*providerInput, []string, error) {
+	var warnings []string
 	files := len(inputs)
 	for n := 1; n <= maxEnvProviders; n++ {
 		values := map[string]value{}
@@ -182,7 +230,7 @@ func mergeEnvProviders(inputs []*providerInput, specs []spec[Provider], lookup f
 			}
 			v := s.envValue(env, text)
 			if err := s.set(&Provider{}, v); err != nil {
-				return nil, v.fail(err)
+				return nil, nil, v.fail(err)
 			}
 			values[providerField(s.key)] = v
 		}
@@ -200,13 +248,18 @@ func mergeEnvProviders(inputs []*providerInput, specs []spec[Provider], lookup f
 		} else if n <= files {
 			target = n - 1
 		}
+		if _, onlyKey := values["api_key"]; onlyKey && len(values) == 1 && target < 0 {
+			warnings = append(warnings, fmt.Sprintf("config: LLM_PROVIDER_%d_API_KEY is set but provider %d is not configured (no LLM_PROVIDER_%d_TYPE, _MODEL...); the key is ignored",
+				n, n, n))
+			continue
+		}
 		if target < 0 {
 			inputs = append(inputs, &providerInput{values: values, fileIndex: -1, envN: n})
 			continue
 		}
 		in := inputs[target]
 		if in.envN != 0 {
-			return nil, fmt.Errorf("config: LLM_PROVIDER_%d_* and LLM_PROVIDER_%d_* both configure provider %q; give each its own LLM_PROVIDER_<N>_ID",
+			return nil, nil, fmt.Errorf("config: LLM_PROVIDER_%d_* and LLM_PROVIDER_%d_* both configure provider %q; give each its own LLM_PROVIDER_<N>_ID",
 				in.envN, n, in.id())
 		}
 		in.envN = n
@@ -214,11 +267,12 @@ func mergeEnvProviders(inputs []*providerInput, specs []spec[Provider], lookup f
 			in.values[field] = v
 		}
 	}
-	return inputs, nil
+	return inputs, warnings, nil
 }
 
 // buildProvider parses one merged input, fills defaults and checks the
-// fields that depend on each other.
+// fields that depend on each other. A required API key that is absent is a
+// skipped error, which loadProviders turns into a warning.
 func buildProvider(in *providerInput, specs []spec[Provider], file string) (Provider, error) {
 	var p Provider
 	bySpec := map[string]spec[Provider]{}
@@ -255,10 +309,11 @@ func buildProvider(in *providerInput, specs []spec[Provider], file string) (Prov
 		return p, fmt.Errorf("config: %s is required for provider %q (the model name the backend serves, e.g. gpt-4o-mini or claude-sonnet-4-5)", in.name(bySpec["model"], file), p.ID)
 	}
 	if p.APIKey == "" {
-		// checkEndpoint has accepted the URL, so it parses.
+		// checkEndpoint has accepted the URL, so it parses. Only endpoints
+		// on loopback or private hosts may omit the key.
 		u, err := url.Parse(p.Endpoint)
 		if err != nil || !isLocalHost(u.Hostname()) {
-			return p, fmt.Errorf("config: %s is required for provider %q: only endpoints on loopback or private hosts may omit it", in.name(bySpec["api_key"], file), p.ID)
+			return p, skipped{id: p.ID, key: in.name(bySpec["api_key"], file)}
 		}
 	}
 	return p, nil
@@ -268,12 +323,13 @@ func buildProvider(in *providerInput, specs []spec[Provider], file string) (Prov
 // there is no default endpoint; every app authenticates with its own key,
 // even on a private network; and the model is only a label, since the app
 // chooses its model.
+// Without its key the provider is skipped, whatever else is missing.
 func checkDify(p *Provider, in *providerInput, bySpec map[string]spec[Provider], file string) error {
+	if p.APIKey == "" {
+		return skipped{id: p.ID, key: in.name(bySpec["api_key"], file)}
+	}
 	if p.Endpoint == "" {
 		return fmt.Errorf("config: %s is required for dify provider %q (the app's API base, e.g. https://dify.example.com/v1)", in.name(bySpec["endpoint"], file), p.ID)
-	}
-	if p.APIKey == "" {
-		return fmt.Errorf("config: %s is required for dify provider %q (the app's API key, app-...)", in.name(bySpec["api_key"], file), p.ID)
 	}
 	if p.Model == "" {
 		p.Model = p.ID

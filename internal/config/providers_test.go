@@ -95,12 +95,8 @@ func TestProviderErrors(t *testing.T) {
 	}{
 		{"dify needs an endpoint", ok.with("LLM_PROVIDER_1_TYPE", "Dify"), "",
 			[]string{`config: LLM_PROVIDER_1_ENDPOINT is required for dify provider "provider-1"`}},
-		{"dify needs a key even on a private host", ok.with("LLM_PROVIDER_1_TYPE", "dify", "LLM_PROVIDER_1_ENDPOINT", "http://dify-api/v1").without("LLM_PROVIDER_1_API_KEY"), "",
-			[]string{`config: LLM_PROVIDER_1_API_KEY is required for dify provider "provider-1"`}},
 		{"anthropic needs a model", ok.with("LLM_PROVIDER_1_TYPE", "anthropic").without("LLM_PROVIDER_1_MODEL"), "",
 			[]string{`LLM_PROVIDER_1_MODEL is required for provider "provider-1"`}},
-		{"anthropic needs a key for the official API", ok.with("LLM_PROVIDER_1_TYPE", "anthropic").without("LLM_PROVIDER_1_API_KEY"), "",
-			[]string{`LLM_PROVIDER_1_API_KEY is required for provider "provider-1"`}},
 		{"http to a public dify", ok.with("LLM_PROVIDER_1_TYPE", "dify", "LLM_PROVIDER_1_ENDPOINT", "http://dify.example.com/v1"), "",
 			[]string{`plain http to public host "dify.example.com"`}},
 		{"unknown type", ok.with("LLM_PROVIDER_1_TYPE", "gemini"), "",
@@ -113,10 +109,6 @@ func TestProviderErrors(t *testing.T) {
 			[]string{`LLM_PROVIDER_1_MODEL is required for provider "provider-1"`}},
 		{"model required in file", env{}, "[[llm.providers]]\nid = \"x\"\ntype = \"openai\"\napi_key = \"sk-file-secret\"\n",
 			[]string{`llm.providers[0].model in `, `is required for provider "x"`}},
-		{"api key required for public endpoint", ok.without("LLM_PROVIDER_1_API_KEY"), "",
-			[]string{`LLM_PROVIDER_1_API_KEY is required for provider "provider-1": only endpoints on loopback or private hosts may omit it`}},
-		{"api key required for public https endpoint", ok.without("LLM_PROVIDER_1_API_KEY").with("LLM_PROVIDER_1_ENDPOINT", "https://llm.example.com/v1"), "",
-			[]string{"LLM_PROVIDER_1_API_KEY is required"}},
 		{"http to public host", ok.with("LLM_PROVIDER_1_ENDPOINT", "http://llm.example.com/v1"), "",
 			[]string{`LLM_PROVIDER_1_ENDPOINT="http://llm.example.com/v1": plain http to public host "llm.example.com"`, "use https"}},
 		{"http to public IP", ok.with("LLM_PROVIDER_1_ENDPOINT", "http://8.8.8.8/v1"), "",
@@ -139,6 +131,91 @@ func TestProviderErrors(t *testing.T) {
 			_, err := load(path, secretsEnv().withAll(tt.env))
 			checkErr(t, err, tt.want, testAPIKey, "hunter2", "sk-file-secret")
 		})
+	}
+}
+
+// The shipped ConfigMap configures every provider the guide's Secret names;
+// a provider whose key the Secret lacks is left out with a warning naming
+// the key, and a key nothing else configures is ignored with a warning.
+func TestProvidersWithoutKeyAreSkippedWithAWarning(t *testing.T) {
+	openAI := env{"LLM_PROVIDER_1_ID": "gpt", "LLM_PROVIDER_1_TYPE": "openai", "LLM_PROVIDER_1_MODEL": "gpt-4o-mini", "LLM_PROVIDER_1_API_KEY": testAPIKey}
+	claude := env{"LLM_PROVIDER_2_ID": "claude", "LLM_PROVIDER_2_TYPE": "anthropic", "LLM_PROVIDER_2_MODEL": "claude-sonnet-4-5", "LLM_PROVIDER_2_PRIORITY": "1"}
+	dify := env{"LLM_PROVIDER_3_ID": "dify", "LLM_PROVIDER_3_TYPE": "dify", "LLM_PROVIDER_3_PRIORITY": "2"}
+	tests := []struct {
+		name     string
+		env      env
+		file     string
+		want     []string // provider ids served
+		warnings []string // one substring per expected warning, in order
+	}{
+		{"every key present", openAI.withAll(claude).withAll(dify).with("LLM_PROVIDER_2_API_KEY", "sk-ant-k", "LLM_PROVIDER_3_API_KEY", "app-k", "LLM_PROVIDER_3_ENDPOINT", "https://dify.internal.test/v1"),
+			"", []string{"gpt", "claude", "dify"}, nil},
+		{"anthropic and dify keys absent", openAI.withAll(claude).withAll(dify),
+			"", []string{"gpt"}, []string{
+				`LLM provider "claude" skipped: LLM_PROVIDER_2_API_KEY is not set`,
+				`LLM provider "dify" skipped: LLM_PROVIDER_3_API_KEY is not set`}},
+		{"dify key absent on a private host", openAI.withAll(dify).with("LLM_PROVIDER_3_ENDPOINT", "http://dify-api/v1"),
+			"", []string{"gpt"}, []string{`LLM provider "dify" skipped: LLM_PROVIDER_3_API_KEY is not set`}},
+		{"openai key absent for the official API", openAI.without("LLM_PROVIDER_1_API_KEY").withAll(claude).with("LLM_PROVIDER_2_API_KEY", "sk-ant-k"),
+			"", []string{"claude"}, []string{`LLM provider "gpt" skipped: LLM_PROVIDER_1_API_KEY is not set`}},
+		{"key absent for a public https endpoint", openAI.without("LLM_PROVIDER_1_API_KEY").with("LLM_PROVIDER_1_ENDPOINT", "https://llm.example.com/v1"),
+			"", nil, []string{`LLM provider "gpt" skipped: LLM_PROVIDER_1_API_KEY is not set`}},
+		{"file provider without key", env{}, "[[llm.providers]]\nid = \"x\"\ntype = \"anthropic\"\nmodel = \"m\"\n",
+			nil, []string{`LLM provider "x" skipped: llm.providers[0].api_key in `}},
+		{"a lone key is ignored", openAI.with("LLM_PROVIDER_2_API_KEY", "sk-ant-k", "LLM_PROVIDER_3_API_KEY", "app-k"),
+			"", []string{"gpt"}, []string{
+				"LLM_PROVIDER_2_API_KEY is set but provider 2 is not configured",
+				"LLM_PROVIDER_3_API_KEY is set but provider 3 is not configured"}},
+		{"a lone key still completes the N-th file provider", env{"LLM_PROVIDER_1_API_KEY": "k"}, "[[llm.providers]]\nid = \"x\"\ntype = \"anthropic\"\nmodel = \"m\"\n",
+			[]string{"x"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := ""
+			if tt.file != "" {
+				path = writeConfig(t, tt.file)
+			}
+			c := mustLoad(t, path, secretsEnv().withAll(tt.env))
+			var ids []string
+			for _, p := range c.LLM.Providers {
+				ids = append(ids, p.ID)
+			}
+			if strings.Join(ids, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("providers = %q, want %q", ids, tt.want)
+			}
+			if len(c.Warnings) != len(tt.warnings) {
+				t.Fatalf("warnings = %q, want %d", c.Warnings, len(tt.warnings))
+			}
+			for i, w := range tt.warnings {
+				if !strings.Contains(c.Warnings[i], w) || strings.Contains(c.Warnings[i], "\n") {
+					t.Errorf("warning %d = %q, want one line containing %q", i, c.Warnings[i], w)
+				}
+				for _, secret := range []string{testAPIKey, "sk-ant-k", "app-k"} {
+					if strings.Contains(c.Warnings[i], secret) {
+						t.Errorf("warning %q leaks a key", c.Warnings[i])
+					}
+				}
+			}
+		})
+	}
+}
+
+// Skipping never hides the reason a production server has no model, or why
+// LLM_DEFAULT_MODEL names nothing: the errors list what was skipped.
+func TestSkippedProvidersAreNamedWhenNothingIsLeft(t *testing.T) {
+	noKey := prodEnv(t).without("LLM_PROVIDER_1_API_KEY")
+	_, err := load("", noKey)
+	checkErr(t, err, []string{"no LLM provider is configured", `skipped for lack of an API key: "provider-1" (LLM_PROVIDER_1_API_KEY not set)`})
+
+	_, err = load("", prodEnv(t).with("LLM_DEFAULT_MODEL", "claude",
+		"LLM_PROVIDER_2_ID", "claude", "LLM_PROVIDER_2_TYPE", "anthropic", "LLM_PROVIDER_2_MODEL", "m"))
+	checkErr(t, err, []string{"LLM_DEFAULT_MODEL", "no provider has this id", `"claude" (LLM_PROVIDER_2_API_KEY not set)`}, testAPIKey)
+
+	// A production server with one provider left starts, and says why the
+	// others are missing.
+	c := mustLoad(t, "", prodEnv(t).with("LLM_PROVIDER_2_ID", "claude", "LLM_PROVIDER_2_TYPE", "anthropic", "LLM_PROVIDER_2_MODEL", "m"))
+	if len(c.LLM.Providers) != 1 || len(c.Warnings) != 1 {
+		t.Errorf("providers %+v, warnings %q", c.LLM.Providers, c.Warnings)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/chatboxhq/chatbox/internal/auth"
+	"github.com/chatboxhq/chatbox/internal/blob"
 	"github.com/chatboxhq/chatbox/internal/bus"
 	"github.com/chatboxhq/chatbox/internal/chat"
 	"github.com/chatboxhq/chatbox/internal/config"
@@ -59,6 +60,8 @@ type App struct {
 	lifecycle *chat.Lifecycle
 	// uploads stores file attachments (uploads.go).
 	uploads *chat.Uploads
+	// blobProbe checks that uploads can be stored, for readiness.
+	blobProbe *blob.Prober
 }
 
 // New builds an App from cfg. On error everything already opened is closed.
@@ -93,6 +96,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 		return nil, err
 	}
 	a.llm = llmGroup
+	if llmGroup != nil {
+		if err := metrics.RegisterBreakers(a.registry, breakerStates(llmGroup)); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
 	models = a.watchModels(models)
 	a.svc, err = chat.NewService(chat.Config{
 		Repo:             a.repo,
@@ -135,17 +143,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, e
 	if err != nil {
 		return nil, err
 	}
+	readyChecks, err := a.readyChecks()
+	if err != nil {
+		return nil, err
+	}
 	a.handler = httpapi.New(httpapi.Options{
-		Prefix:    cfg.Server.PathPrefix,
-		Service:   a.svc,
-		Verifier:  verifier,
-		WebSocket: a.ws,
-		Metrics:   promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}),
-		ReadyChecks: []httpapi.Check{
-			{Name: "storage", Fn: a.repo.Ping},
-			{Name: "bus", Fn: func(context.Context) error { return a.bus.Ping() }},
-			{Name: "llm", Fn: a.llmReady},
-		},
+		Prefix:           cfg.Server.PathPrefix,
+		Service:          a.svc,
+		Verifier:         verifier,
+		WebSocket:        a.ws,
+		Metrics:          promhttp.HandlerFor(a.registry, promhttp.HandlerOpts{Registry: a.registry}),
+		ReadyChecks:      readyChecks,
 		Draining:         a.draining.Load,
 		CORSOrigins:      cfg.Server.CORSAllowedOrigins,
 		Logger:           log,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/chatboxhq/chatbox/internal/blob"
 	"github.com/chatboxhq/chatbox/internal/blob/local"
 	s3blob "github.com/chatboxhq/chatbox/internal/blob/s3"
 	"github.com/chatboxhq/chatbox/internal/chat"
@@ -12,14 +13,22 @@ import (
 	"github.com/chatboxhq/chatbox/internal/filetype"
 )
 
-// bucketCheckTimeout bounds the start-up check that the bucket answers.
-const bucketCheckTimeout = 5 * time.Second
+// blobCheckTimeout bounds the start-up probe of the upload storage.
+const blobCheckTimeout = 5 * time.Second
 
 // openUploads builds file attachments on the chat repository: bytes in the
-// S3 bucket when S3_BUCKET is set, in UPLOAD_DIR otherwise.
+// S3 bucket when S3_BUCKET is set, in UPLOAD_DIR otherwise. The storage is
+// probed at start (write, read back, delete a small object) and by the
+// readiness check "blob": a missing bucket, wrong credentials or a
+// placeholder setting are reported at once, in one start-up line, not
+// discovered by the first user who uploads a file.
 func (a *App) openUploads(ctx context.Context) error {
 	cfg := a.cfg.Uploads
-	var blobs chat.BlobStore
+	var (
+		blobs   chat.BlobStore
+		backend string
+		attrs   []any
+	)
 	if cfg.S3Bucket != "" {
 		store, err := s3blob.New(s3blob.Config{
 			Bucket: cfg.S3Bucket, Region: cfg.S3Region, Endpoint: cfg.S3Endpoint, UsePathStyle: cfg.S3UsePathStyle,
@@ -28,26 +37,31 @@ func (a *App) openUploads(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("S3_BUCKET: %w", err)
 		}
-		// An unreachable bucket does not stop the chat: uploads fail (and
-		// are counted) until it answers.
-		pingCtx, cancel := context.WithTimeout(ctx, bucketCheckTimeout)
-		if err := store.Ping(pingCtx); err != nil {
-			a.log.Warn("upload bucket not reachable; uploads fail until it is", "bucket", cfg.S3Bucket, "err", err)
-		}
-		cancel()
-		blobs = store
-		a.log.Info("upload storage ready", "backend", "s3", "bucket", cfg.S3Bucket, "endpoint", config.RedactURL(cfg.S3Endpoint),
-			"max_bytes", cfg.MaxBytes)
+		blobs, backend = store, "s3"
+		attrs = []any{"bucket", cfg.S3Bucket, "region", cfg.S3Region, "endpoint", config.RedactURL(cfg.S3Endpoint)}
 	} else {
 		store, err := local.New(cfg.Dir)
 		if err != nil {
 			return fmt.Errorf("UPLOAD_DIR: %w", err)
 		}
-		blobs = store
-		a.log.Info("upload storage ready", "backend", "local", "dir", cfg.Dir, "max_bytes", cfg.MaxBytes)
+		blobs, backend = store, "local"
+		attrs = []any{"dir", cfg.Dir}
 		if a.cfg.Production() {
 			a.log.Warn("uploads are kept in a local directory: with more than one replica set S3_BUCKET, or files uploaded on one pod are missing on the others")
 		}
+	}
+	// An unusable store does not stop the chat: uploads fail (and are
+	// counted), and readiness says why, until it works.
+	a.blobProbe = blob.NewProber(blobs, blob.ProbeOptions{Backend: backend, Logger: a.log})
+	probeCtx, cancel := context.WithTimeout(ctx, blobCheckTimeout)
+	cause := a.blobProbe.Probe(probeCtx)
+	cancel()
+	attrs = append([]any{"backend", backend}, attrs...)
+	if cause != nil {
+		a.log.Error("upload storage UNUSABLE: uploads fail and readiness check \"blob\" fails until it works; check S3_BUCKET, S3_REGION, S3_ENDPOINT and the bucket's credentials (or UPLOAD_DIR)",
+			append(attrs, "err", cause)...)
+	} else {
+		a.log.Info("upload storage ready", append(attrs, "max_bytes", cfg.MaxBytes)...)
 	}
 	var err error
 	a.uploads, err = chat.NewUploads(chat.UploadConfig{
