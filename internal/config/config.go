@@ -26,8 +26,9 @@ type Config struct {
 	// <DataDir>/dev-secrets.json (generated on a first start, reused later)
 	// because development mode had none; main logs them.
 	Generated []string
-	// DevSecrets says which dev-secrets.json development mode uses and
-	// whether this Load created it (devsecrets.go); zero in production.
+	// DevSecrets says which dev-secrets.json development mode used and
+	// whether this Load created it (devsecrets.go); zero in production
+	// and when every secret was set.
 	DevSecrets DevSecrets
 	// Warnings are problems Load tolerated, one line each and free of
 	// secret values, for main to log at start-up: a provider skipped because

@@ -24,10 +24,10 @@ type devSecrets struct {
 
 // DevSecrets says where the development secrets of a Config live.
 type DevSecrets struct {
-	// File is the absolute path of <DataDir>/dev-secrets.json, set in
-	// development mode whether or not it was needed: the file Generated's
-	// secrets came from or, when a secret is still missing after a
-	// ReadOnlySecrets load, the file that was looked for.
+	// File is the absolute path of <DataDir>/dev-secrets.json when a
+	// secret was not set: the file Generated's secrets came from or, when
+	// a secret is still missing after a ReadOnlySecrets load, the file
+	// that was looked for. "" when both secrets were set.
 	File string
 	// Created reports that this Load generated the file (a first start);
 	// false means the stored secrets were reused.
@@ -41,14 +41,14 @@ type DevSecrets struct {
 // empty: helper commands must sign and decrypt with the server's secrets,
 // never with new ones, so they check what they need and refuse.
 func fillDevSecrets(c *Config, random io.Reader, readOnly bool) error {
+	if c.Auth.JWTSecret != "" && len(c.Storage.EncryptionKey) > 0 {
+		return nil
+	}
 	path := filepath.Join(c.DataDir, devSecretsFile)
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
 	c.DevSecrets.File = path
-	if c.Auth.JWTSecret != "" && len(c.Storage.EncryptionKey) > 0 {
-		return nil
-	}
 	var s devSecrets
 	var err error
 	if readOnly {
