@@ -33,3 +33,22 @@ func (s *Store) afterErase(ctx context.Context) error {
 	}
 	return nil
 }
+
+// eraseRows runs one deleting statement in a write transaction and, when it
+// deleted anything, leaves nothing of those rows in the files (afterErase).
+// It returns how many rows went.
+func (s *Store) eraseRows(ctx context.Context, query string, args ...any) (int64, error) {
+	var deleted int64
+	err := s.inWriteTx(ctx, func(tx *writeTx) error {
+		r, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		deleted, err = r.RowsAffected()
+		return err
+	})
+	if err == nil && deleted > 0 {
+		err = s.afterErase(ctx)
+	}
+	return deleted, err
+}

@@ -56,18 +56,7 @@ func (s *Store) UnattachedBefore(ctx context.Context, cutoff time.Time, limit in
 // the write lock makes exactly one of concurrent callers see the row go.
 // Nothing of it stays in the file (erase.go).
 func (s *Store) DeleteUnattached(ctx context.Context, id string) (bool, error) {
-	var deleted int64
-	err := s.inWriteTx(ctx, func(tx *writeTx) error {
-		r, err := tx.ExecContext(ctx, deleteUnattachedQuery, id)
-		if err != nil {
-			return err
-		}
-		deleted, err = r.RowsAffected()
-		return err
-	})
-	if err == nil && deleted > 0 {
-		err = s.afterErase(ctx)
-	}
+	deleted, err := s.eraseRows(ctx, deleteUnattachedQuery, id)
 	if err != nil {
 		return false, fmt.Errorf("sqlite: delete unattached upload %q: %w", id, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/chatboxhq/chatbox/internal/chat"
 )
@@ -152,24 +151,8 @@ func (s *Store) DeleteUploads(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	query := `DELETE FROM uploads WHERE id IN (?` + strings.Repeat(", ?", len(ids)-1) + `)`
-	var deleted int64
-	err := s.inWriteTx(ctx, func(tx *writeTx) error {
-		r, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
-			return err
-		}
-		deleted, err = r.RowsAffected()
-		return err
-	})
-	if err == nil && deleted > 0 {
-		err = s.afterErase(ctx)
-	}
-	if err != nil {
+	query := `DELETE FROM uploads WHERE id IN (` + placeholders(len(ids)) + `)`
+	if _, err := s.eraseRows(ctx, query, anys(ids)...); err != nil {
 		return fmt.Errorf("sqlite: delete uploads: %w", err)
 	}
 	return nil
