@@ -150,14 +150,16 @@ func tokenPair(units []unit, i int) (start, end int, ok bool) {
 // JWT-like token (three or more segments, the first starting "eyJ" or
 // the first two at least 4 long and the run at least 24) or holds a
 // "ck_" key of at least 8 characters after the prefix, in any case and
-// even glued to other characters: "%0ck_..." is rendered "%0Ck_..." once
-// parsed (a false positive costs a log line some detail).
+// even glued to other characters ("%0ck_..." is rendered "%0Ck_..." once
+// parsed) or with its "c" eaten by an escape, so any "k_" followed by 8
+// key characters counts (a false positive costs a log line some detail).
 func tokenShaped(run []unit) bool {
 	text := string(decodedBytes(run))
 	segs := strings.Split(text, ".")
 	for k, seg := range segs {
-		// A key glued to other characters is still a key.
-		if i := strings.Index(strings.ToLower(seg), "ck_"); i >= 0 && len(seg)-i >= len("ck_")+8 {
+		// A key glued to other characters is still a key, and so is one
+		// whose "c" an escape swallowed ("%4ck_..." is logged "Lk_...").
+		if i := strings.Index(strings.ToLower(seg), "k_"); i >= 0 && len(seg)-i >= len("k_")+8 {
 			return true
 		}
 		if k+2 < len(segs) && segs[k+1] != "" {
